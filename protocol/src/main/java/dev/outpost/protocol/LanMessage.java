@@ -1,0 +1,47 @@
+package dev.outpost.protocol;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.List;
+
+/**
+ * Messages between a hub and its connector on the LAN link: one WebSocket over TLS
+ * ({@code wss://connector:4443/lan/v1}), one binary frame per message, CBOR encoded by {@link Wire}.
+ * The hub speaks first with {@link Hello}.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = LanMessage.Hello.class, name = "hello"),
+    @JsonSubTypes.Type(value = LanMessage.Batches.class, name = "batches"),
+    @JsonSubTypes.Type(value = LanMessage.Ack.class, name = "ack"),
+    @JsonSubTypes.Type(value = LanMessage.Configure.class, name = "configure"),
+})
+public sealed interface LanMessage {
+
+  /** Hub → connector, first message: who the hub is and which configuration it runs. */
+  record Hello(int v, MachineRef machine, long configVersion) implements LanMessage {
+    public Hello {
+      Wire.require(v == Wire.VERSION, "unsupported wire version " + v + ", this side speaks " + Wire.VERSION);
+      Wire.require(machine != null, "machine is required");
+    }
+  }
+
+  /** Hub → connector: measurements to relay; the connector answers with {@link Ack} after its durable write. */
+  record Batches(long id, List<Batch> batches) implements LanMessage {
+    public Batches {
+      Wire.require(batches != null && !batches.isEmpty(), "at least one batch");
+      batches = List.copyOf(batches);
+    }
+  }
+
+  /** Connector → hub: the {@link Batches} with this id is durably stored by the connector. */
+  record Ack(long id) implements LanMessage {
+  }
+
+  /** Connector → hub: the configuration the cloud has for this hub. */
+  record Configure(MachineConfig config) implements LanMessage {
+    public Configure {
+      Wire.require(config != null, "config is required");
+    }
+  }
+}
