@@ -41,6 +41,9 @@ public interface Outbox extends AutoCloseable {
   /** Measurements waiting. */
   long depth();
 
+  /** Measurements this machine recorded since the outbox was created: the last sequence number given. */
+  long recorded();
+
   /** Measurements dropped since the outbox was created because it was full (oldest first). */
   long dropped();
 

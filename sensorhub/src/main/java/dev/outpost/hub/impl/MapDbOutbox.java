@@ -45,6 +45,7 @@ public final class MapDbOutbox implements Outbox {
   private final Atomic.Long storedDropped;
   private final AtomicLong depth = new AtomicLong();
   private final AtomicLong dropped = new AtomicLong();
+  private final AtomicLong recorded = new AtomicLong();
   private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
   private final Thread owner;
   private volatile boolean closed;
@@ -54,7 +55,6 @@ public final class MapDbOutbox implements Outbox {
     this.db = DBMaker.fileDB(file.toFile())
         .fileMmapEnableIfSupported()
         .transactionEnable()
-        .closeOnJvmShutdown()
         .make();
     this.entries = db.treeMap("entries", Serializer.LONG, Serializer.BYTE_ARRAY).createOrOpen();
     this.nextKey = db.atomicLong("nextKey", 1).createOrOpen();
@@ -64,6 +64,7 @@ public final class MapDbOutbox implements Outbox {
     db.commit();
     depth.set(storedDepth.get());
     dropped.set(storedDropped.get());
+    recorded.set(nextSeq.get() - 1);
     this.owner = new Thread(this::run, "outbox-" + file.getFileName());
     owner.setDaemon(true);
     owner.start();
@@ -107,6 +108,11 @@ public final class MapDbOutbox implements Outbox {
   @Override
   public long depth() {
     return depth.get();
+  }
+
+  @Override
+  public long recorded() {
+    return recorded.get();
   }
 
   @Override
@@ -189,6 +195,7 @@ public final class MapDbOutbox implements Outbox {
       storedDropped.set(dropped.get());
       try {
         db.commit();
+        recorded.set(nextSeq.get() - 1);
       } catch (RuntimeException e) {
         log.error("outbox commit failed; {} writes refused", applied.size(), e);
         db.rollback();

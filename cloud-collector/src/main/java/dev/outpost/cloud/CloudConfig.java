@@ -1,0 +1,122 @@
+package dev.outpost.cloud;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * Configuration of the cloud collector; bound by Jackson (durations as ISO-8601, {@code "PT120S"}),
+ * validated here, nulls replaced by the defaults.
+ *
+ * @param dataDir      where the database ({@code cloud/}), the TLS files ({@code identity.key},
+ *                     {@code identity.pem}, {@code ca.pem}) and {@code first-login.txt} live
+ * @param host         interface to listen on
+ * @param port         HTTPS port; 0 picks a free one
+ * @param bootstrap    what the first start creates; ignored once the database holds an organisation
+ * @param limits       request size limits and the login rate limit
+ * @param onlineWindow a machine is online when it was last seen within this window
+ */
+public record CloudConfig(Path dataDir, String host, int port, Bootstrap bootstrap, Limits limits, Duration onlineWindow) {
+  public static final int DEFAULT_PORT = 443;
+  public static final String DEFAULT_HOST = "0.0.0.0";
+  public static final Duration DEFAULT_ONLINE_WINDOW = Duration.ofSeconds(120);
+
+  public CloudConfig {
+    if (dataDir == null) {
+      throw new IllegalArgumentException("dataDir is required");
+    }
+    host = host == null || host.isBlank() ? DEFAULT_HOST : host;
+    if (port < 0 || port > 65_535) {
+      throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
+    }
+    bootstrap = bootstrap == null ? Bootstrap.DEFAULT : bootstrap;
+    limits = limits == null ? Limits.DEFAULT : limits;
+    onlineWindow = onlineWindow == null ? DEFAULT_ONLINE_WINDOW : onlineWindow;
+    if (onlineWindow.isNegative() || onlineWindow.isZero()) {
+      throw new IllegalArgumentException("onlineWindow must be positive, was " + onlineWindow);
+    }
+  }
+
+  /** Defaults for everything but the data folder. */
+  public static CloudConfig inFolder(Path dataDir) {
+    return new CloudConfig(dataDir, null, DEFAULT_PORT, null, null, null);
+  }
+
+  /** The same configuration on another port (0: a free one). */
+  public CloudConfig withPort(int newPort) {
+    return new CloudConfig(dataDir, host, newPort, bootstrap, limits, onlineWindow);
+  }
+
+  /**
+   * What the first start creates: the organisation, its admin user (stored as an Argon2id hash) and
+   * the site key that connectors upload with (stored as its SHA-256). A null password or site key
+   * is generated and written once to {@code DATA/first-login.txt} (mode 0600); secrets are never logged.
+   */
+  public record Bootstrap(String organisation, String user, String password, String siteKey) {
+    public static final String DEFAULT_ORGANISATION = "outpost";
+    public static final String DEFAULT_USER = "admin";
+    public static final int MIN_SECRET_LENGTH = 12;
+    static final Bootstrap DEFAULT = new Bootstrap(null, null, null, null);
+
+    public Bootstrap {
+      organisation = organisation == null || organisation.isBlank() ? DEFAULT_ORGANISATION : organisation.strip();
+      user = user == null || user.isBlank() ? DEFAULT_USER : user.strip();
+      requireName(organisation, "bootstrap.organisation");
+      requireName(user, "bootstrap.user");
+      if (password != null && password.length() < MIN_SECRET_LENGTH) {
+        throw new IllegalArgumentException("bootstrap.password must have at least " + MIN_SECRET_LENGTH + " characters");
+      }
+      if (siteKey != null && siteKey.length() < MIN_SECRET_LENGTH) {
+        throw new IllegalArgumentException("bootstrap.siteKey must have at least " + MIN_SECRET_LENGTH + " characters");
+      }
+    }
+
+    private static void requireName(String name, String what) {
+      if (name.length() > 100) {
+        throw new IllegalArgumentException(what + " must be at most 100 characters");
+      }
+    }
+
+    /** Hides the secrets, so that logging a configuration never leaks them. */
+    @Override
+    public String toString() {
+      return "Bootstrap[organisation=" + organisation + ", user=" + user
+          + ", password=" + (password == null ? "generated" : "***")
+          + ", siteKey=" + (siteKey == null ? "generated" : "***") + "]";
+    }
+  }
+
+  /**
+   * Limits on what clients may send.
+   *
+   * @param maxUploadBytes         largest device upload ({@code POST /device/v1/batches}); larger is 413
+   * @param maxApiBodyBytes        largest user API request body; larger is 413
+   * @param loginFailuresPerMinute failed logins per user and address per minute before 429
+   * @param sessionLifetime        how long a login token is valid
+   */
+  public record Limits(long maxUploadBytes, long maxApiBodyBytes, int loginFailuresPerMinute, Duration sessionLifetime) {
+    public static final long DEFAULT_MAX_UPLOAD_BYTES = 16L << 20;
+    public static final long DEFAULT_MAX_API_BODY_BYTES = 1L << 20;
+    public static final int DEFAULT_LOGIN_FAILURES_PER_MINUTE = 5;
+    public static final Duration DEFAULT_SESSION_LIFETIME = Duration.ofHours(12);
+    static final Limits DEFAULT = new Limits(0, 0, 0, null);
+
+    public Limits {
+      maxUploadBytes = maxUploadBytes == 0 ? DEFAULT_MAX_UPLOAD_BYTES : maxUploadBytes;
+      maxApiBodyBytes = maxApiBodyBytes == 0 ? DEFAULT_MAX_API_BODY_BYTES : maxApiBodyBytes;
+      loginFailuresPerMinute = loginFailuresPerMinute == 0 ? DEFAULT_LOGIN_FAILURES_PER_MINUTE : loginFailuresPerMinute;
+      sessionLifetime = sessionLifetime == null ? DEFAULT_SESSION_LIFETIME : sessionLifetime;
+      if (maxUploadBytes < 1024 || maxUploadBytes > 1L << 30) {
+        throw new IllegalArgumentException("limits.maxUploadBytes must be 1 KiB to 1 GiB");
+      }
+      if (maxApiBodyBytes < 1024 || maxApiBodyBytes > 64L << 20) {
+        throw new IllegalArgumentException("limits.maxApiBodyBytes must be 1 KiB to 64 MiB");
+      }
+      if (loginFailuresPerMinute < 1) {
+        throw new IllegalArgumentException("limits.loginFailuresPerMinute must be at least 1");
+      }
+      if (sessionLifetime.isNegative() || sessionLifetime.isZero()) {
+        throw new IllegalArgumentException("limits.sessionLifetime must be positive");
+      }
+    }
+  }
+}

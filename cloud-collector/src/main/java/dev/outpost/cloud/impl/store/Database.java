@@ -1,0 +1,130 @@
+package dev.outpost.cloud.impl.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.WorkerExecutor;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import org.flywaydb.core.Flyway;
+import org.h2.jdbcx.JdbcConnectionPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The embedded H2 database in {@code DATA/cloud}: migrated by Flyway on open, one writer connection
+ * used by one worker thread (so writes never wait for each other's locks and can be grouped), and a
+ * small pool of reader connections on their own workers. No JDBC call ever runs on an event loop.
+ */
+public final class Database {
+  /** The database kind; selects {@code db/KIND/migration} and {@code db/KIND/statements.sql}. */
+  public static final String KIND = "h2";
+  private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+  private static final int READERS = 4;
+  private static final String USER = "outpost";
+
+  private final Vertx vertx;
+  private final Connection writer;
+  private final JdbcConnectionPool readers;
+  private final WorkerExecutor writeExecutor;
+  private final WorkerExecutor readExecutor;
+  private final SqlStatements sql;
+
+  /** Work on one connection. */
+  @FunctionalInterface
+  public interface Work<T> {
+    T run(Connection connection) throws SQLException;
+  }
+
+  private Database(Vertx vertx, Connection writer, JdbcConnectionPool readers) {
+    this.vertx = vertx;
+    this.writer = writer;
+    this.readers = readers;
+    this.writeExecutor = vertx.createSharedWorkerExecutor("outpost-db-writer-" + System.identityHashCode(this), 1);
+    this.readExecutor = vertx.createSharedWorkerExecutor("outpost-db-reader-" + System.identityHashCode(this), READERS);
+    this.sql = SqlStatements.load("db/" + KIND + "/statements.sql");
+  }
+
+  /** Opens (creating if needed) the database in the folder and brings its schema up to date. */
+  public static Future<Database> open(Vertx vertx, Path folder) {
+    return vertx.executeBlocking(() -> {
+      java.nio.file.Files.createDirectories(folder);
+      var url = "jdbc:h2:file:" + folder.toAbsolutePath().resolve("outpost") + ";DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=65536";
+      var result = Flyway.configure()
+          .dataSource(url, USER, "")
+          .locations("classpath:db/" + KIND + "/migration")
+          .load()
+          .migrate();
+      if (result.migrationsExecuted > 0) {
+        LOG.info("Database in {} migrated to schema version {}", folder, result.targetSchemaVersion);
+      }
+      var writer = DriverManager.getConnection(url, USER, "");
+      writer.setAutoCommit(false);
+      var readers = JdbcConnectionPool.create(url, USER, "");
+      readers.setMaxConnections(READERS);
+      return new Database(vertx, writer, readers);
+    });
+  }
+
+  /** The named statement of this database kind. */
+  public String sql(String name) {
+    return sql.get(name);
+  }
+
+  /**
+   * Runs the work on the writer connection, one at a time in submission order, and commits; rolls
+   * back if it throws.
+   */
+  public <T> Future<T> write(Work<T> work) {
+    return writeExecutor.executeBlocking(() -> inTransaction(work), true);
+  }
+
+  /** Runs the work on a reader connection. */
+  public <T> Future<T> read(Work<T> work) {
+    return readExecutor.executeBlocking(() -> {
+      try (var connection = readers.getConnection()) {
+        return work.run(connection);
+      }
+    }, false);
+  }
+
+  /** Runs the work on the writer connection and commits; only on the writer thread (inside {@link #write}). */
+  <T> T inTransaction(Work<T> work) throws SQLException {
+    try {
+      T result = work.run(writer);
+      writer.commit();
+      return result;
+    } catch (SQLException | RuntimeException e) {
+      try {
+        writer.rollback();
+      } catch (SQLException rollback) {
+        e.addSuppressed(rollback);
+      }
+      throw e;
+    }
+  }
+
+  /** Checks that the database answers. */
+  public Future<Void> ping() {
+    return read(c -> {
+      try (var s = c.createStatement(); var rs = s.executeQuery(sql("select-1"))) {
+        rs.next();
+        return null;
+      }
+    });
+  }
+
+  /** Finishes the queued writes and closes every connection. */
+  public Future<Void> close() {
+    return writeExecutor.<Void>executeBlocking(() -> {
+      writer.close();
+      readers.dispose();
+      return null;
+    }, true).eventually(() -> Future.all(writeExecutor.close(), readExecutor.close()));
+  }
+
+  Vertx vertx() {
+    return vertx;
+  }
+}

@@ -1,0 +1,128 @@
+package dev.outpost.connector;
+
+import dev.outpost.crypto.TlsFiles;
+import dev.outpost.hub.MachineIdentity;
+import dev.outpost.hub.Outbox;
+import dev.outpost.hub.SensorHub;
+import dev.outpost.hub.SensorSchedule;
+import dev.outpost.hub.impl.LocalCodec;
+import dev.outpost.protocol.MachineConfig;
+import dev.outpost.protocol.MachineRef;
+import dev.outpost.protocol.Role;
+import dev.outpost.transport.Dialer;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A running connector: a hub of its own (sensors → outbox), the LAN gateway for the site's hubs,
+ * the uplink that empties the outbox into the cloud, and the command channel — verticles on one
+ * Vert.x instance talking over its event bus.
+ */
+public final class Connector {
+  public static final String OUTBOX_FILE = "outbox.db";
+
+  private final Vertx vertx;
+  private final MachineRef machine;
+  private final Outbox outbox;
+  private final Dialer dialer;
+  private final LanGateway gateway;
+  private final Uplink uplink;
+  private final CommandChannel channel;
+  private final SensorSchedule schedule;
+  private final List<String> deployments;
+
+  private Connector(Vertx vertx, MachineRef machine, Outbox outbox, Dialer dialer, SensorSchedule schedule,
+                    LanGateway gateway, Uplink uplink, CommandChannel channel, List<String> deployments) {
+    this.vertx = vertx;
+    this.machine = machine;
+    this.outbox = outbox;
+    this.dialer = dialer;
+    this.schedule = schedule;
+    this.gateway = gateway;
+    this.uplink = uplink;
+    this.channel = channel;
+    this.deployments = deployments;
+  }
+
+  public static Future<Connector> start(Vertx vertx, ConnectorConfig config) {
+    SensorHub.registerCodecs(vertx);
+    LocalCodec.register(vertx, MachineRef.class);
+    return vertx.executeBlocking(() -> {
+      MachineRef machine = MachineIdentity.loadOrCreate(config.dataDir(), config.name(), Role.CONNECTOR);
+      Dialer dialer = Dialer.create(config.cloud(), TlsFiles.inFolder(config.dataDir()));
+      return new Opened(machine, Outbox.open(config.dataDir().resolve(OUTBOX_FILE), config.outbox()), dialer);
+    }).compose(opened -> {
+      var hubConfigs = new HubConfigs(config.dataDir());
+      var schedule = new SensorSchedule(opened.machine(), config.dataDir(), opened.outbox());
+      var gateway = new LanGateway(config, opened.outbox(), hubConfigs);
+      var uplink = new Uplink(opened.machine().uid(), config, opened.outbox(), opened.dialer());
+      var channel = new CommandChannel(opened.machine(), config, opened.dialer(), hubConfigs);
+      var ids = Collections.synchronizedList(new ArrayList<String>());
+      return vertx.deployVerticle(gateway).onSuccess(ids::add)
+          .compose(id -> vertx.deployVerticle(uplink)).onSuccess(ids::add)
+          .compose(id -> vertx.deployVerticle(channel)).onSuccess(ids::add)
+          .compose(id -> vertx.deployVerticle(schedule)).onSuccess(ids::add)
+          .map(id -> new Connector(vertx, opened.machine(), opened.outbox(), opened.dialer(), schedule, gateway,
+              uplink, channel, List.copyOf(ids)))
+          .recover(e -> undeploy(vertx, ids).eventually(() -> close(vertx, opened.outbox(), opened.dialer()))
+              .transform(v -> Future.failedFuture(e)));
+    });
+  }
+
+  public MachineRef machine() {
+    return machine;
+  }
+
+  public Outbox outbox() {
+    return outbox;
+  }
+
+  /** The port of the LAN gateway. */
+  public int lanPort() {
+    return gateway.port();
+  }
+
+  /** Hubs linked right now. */
+  public int linkedHubs() {
+    return gateway.linkedHubs();
+  }
+
+  /** True while the command channel to the cloud is open. */
+  public boolean channelOpen() {
+    return channel.isOpen();
+  }
+
+  /** Measurements the cloud acknowledged since start. */
+  public long uploaded() {
+    return uplink.uploaded();
+  }
+
+  /** The configuration the connector runs now. */
+  public MachineConfig configuration() {
+    return schedule.current();
+  }
+
+  public Future<Void> stop() {
+    return undeploy(vertx, deployments).eventually(() -> close(vertx, outbox, dialer));
+  }
+
+  private static Future<Void> undeploy(Vertx vertx, List<String> ids) {
+    var reversed = new ArrayList<>(ids);
+    Collections.reverse(reversed);
+    return Future.join(reversed.stream().map(vertx::undeploy).toList()).mapEmpty();
+  }
+
+  private static Future<Void> close(Vertx vertx, Outbox outbox, Dialer dialer) {
+    return vertx.executeBlocking(() -> {
+      outbox.close();
+      dialer.close();
+      return null;
+    });
+  }
+
+  private record Opened(MachineRef machine, Outbox outbox, Dialer dialer) {
+  }
+}

@@ -1,0 +1,77 @@
+package dev.outpost.connector;
+
+import dev.outpost.hub.HubConfig;
+import dev.outpost.hub.OutboxLimits;
+import dev.outpost.transport.DialerConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What a connector needs to start. Its sensors, like a hub's, come from the cloud.
+ *
+ * @param dataDir  the machine's folder: identity, trusted CA, outbox, configurations of its hubs
+ * @param name     a human name; default: the host name
+ * @param lanHost  the address the LAN gateway listens on (a LAN address; never one reachable from the internet)
+ * @param lanPort  the LAN gateway's TLS port, {@value HubConfig#DEFAULT_CONNECTOR_PORT} by default
+ * @param cloud    how to reach the cloud (endpoints, ports, proxy, backoff)
+ * @param siteKey  the site's key, proof of the connector's right to upload
+ * @param outbox   limits of the connector's outbox
+ * @param uplink   how the connector uploads
+ */
+public record ConnectorConfig(Path dataDir, String name, String lanHost, int lanPort, DialerConfig cloud,
+                              String siteKey, OutboxLimits outbox, Uplink uplink) {
+  public static final String DEFAULT_LAN_HOST = "0.0.0.0";
+
+  public ConnectorConfig {
+    if (dataDir == null) {
+      throw new IllegalArgumentException("dataDir is required");
+    }
+    if (name == null || name.isBlank()) {
+      name = hostName();
+    }
+    lanHost = lanHost == null || lanHost.isBlank() ? DEFAULT_LAN_HOST : lanHost;
+    if (lanPort == -1) {
+      lanPort = HubConfig.DEFAULT_CONNECTOR_PORT;
+    }
+    if (lanPort < 0 || lanPort > 65_535) {
+      throw new IllegalArgumentException("lanPort must be 0 to 65535");
+    }
+    if (cloud == null) {
+      throw new IllegalArgumentException("cloud (endpoints of the cloud collector) is required");
+    }
+    if (siteKey == null || siteKey.isBlank()) {
+      throw new IllegalArgumentException("siteKey is required");
+    }
+    outbox = outbox == null ? OutboxLimits.DEFAULTS : outbox;
+    uplink = uplink == null ? Uplink.DEFAULTS : uplink;
+  }
+
+  @Override
+  public String toString() {
+    return "ConnectorConfig[dataDir=" + dataDir + ", name=" + name + ", lan=" + lanHost + ":" + lanPort
+        + ", cloud=" + cloud + ", siteKey=***]";
+  }
+
+  private static String hostName() {
+    try {
+      return java.net.InetAddress.getLocalHost().getHostName();
+    } catch (java.net.UnknownHostException e) {
+      return "connector";
+    }
+  }
+
+  /**
+   * @param maxUploadMeasurements measurements in one upload at most
+   * @param maxInFlight           uploads on their way at once
+   */
+  public record Uplink(int maxUploadMeasurements, int maxInFlight) {
+    public static final int DEFAULT_MAX_UPLOAD = 20_000;
+    public static final int DEFAULT_MAX_IN_FLIGHT = 2;
+    public static final Uplink DEFAULTS = new Uplink(0, 0);
+
+    public Uplink {
+      maxUploadMeasurements = maxUploadMeasurements <= 0 ? DEFAULT_MAX_UPLOAD : maxUploadMeasurements;
+      maxInFlight = maxInFlight <= 0 ? DEFAULT_MAX_IN_FLIGHT : maxInFlight;
+    }
+  }
+}

@@ -1,0 +1,90 @@
+package dev.outpost.hub;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/**
+ * What a hub needs to start: its data folder, its name, and where its connector listens. Everything
+ * else (its sensors) comes from the cloud through the connector.
+ *
+ * @param dataDir   the machine's folder: identity, trusted CA, outbox, last applied configuration
+ * @param name      a human name; default: the host name
+ * @param connector {@code host} or {@code host:port} of the connector's LAN gateway
+ * @param outbox    outbox limits
+ * @param link      how the hub talks to its connector
+ */
+public record HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link) {
+  /** The TCP port of a connector's LAN gateway (TLS). */
+  public static final int DEFAULT_CONNECTOR_PORT = 4443;
+
+  public HubConfig {
+    if (dataDir == null) {
+      throw new IllegalArgumentException("dataDir is required");
+    }
+    if (name == null || name.isBlank()) {
+      name = hostName();
+    }
+    outbox = outbox == null ? OutboxLimits.DEFAULTS : outbox;
+    link = link == null ? Link.DEFAULTS : link;
+  }
+
+  /** The connector's host. */
+  public String connectorHost() {
+    requireConnector();
+    int colon = connector.lastIndexOf(':');
+    return colon < 0 ? connector : connector.substring(0, colon);
+  }
+
+  /** The connector's port. */
+  public int connectorPort() {
+    requireConnector();
+    int colon = connector.lastIndexOf(':');
+    if (colon < 0) {
+      return DEFAULT_CONNECTOR_PORT;
+    }
+    try {
+      return Integer.parseInt(connector.substring(colon + 1));
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("connector must be host or host:port, not " + connector);
+    }
+  }
+
+  private void requireConnector() {
+    if (connector == null || connector.isBlank()) {
+      throw new IllegalArgumentException("connector (host:port) is required until discovery finds one");
+    }
+  }
+
+  static String hostName() {
+    try {
+      return InetAddress.getLocalHost().getHostName();
+    } catch (UnknownHostException e) {
+      return "hub";
+    }
+  }
+
+  /**
+   * Tuning of the LAN link.
+   *
+   * @param maxBatchMeasurements measurements in one frame at most
+   * @param maxInFlight          frames sent and not yet acknowledged at most
+   * @param retryMin             first wait before reconnecting
+   * @param retryMax             longest wait before reconnecting
+   */
+  public record Link(int maxBatchMeasurements, int maxInFlight, Duration retryMin, Duration retryMax) {
+    public static final int DEFAULT_MAX_BATCH = 5_000;
+    public static final int DEFAULT_MAX_IN_FLIGHT = 4;
+    public static final Duration DEFAULT_RETRY_MIN = Duration.ofMillis(500);
+    public static final Duration DEFAULT_RETRY_MAX = Duration.ofSeconds(30);
+    public static final Link DEFAULTS = new Link(0, 0, null, null);
+
+    public Link {
+      maxBatchMeasurements = maxBatchMeasurements <= 0 ? DEFAULT_MAX_BATCH : maxBatchMeasurements;
+      maxInFlight = maxInFlight <= 0 ? DEFAULT_MAX_IN_FLIGHT : maxInFlight;
+      retryMin = retryMin == null ? DEFAULT_RETRY_MIN : retryMin;
+      retryMax = retryMax == null ? DEFAULT_RETRY_MAX : retryMax;
+    }
+  }
+}

@@ -1,0 +1,102 @@
+package dev.outpost.hub;
+
+import dev.outpost.hub.impl.LocalCodec;
+import dev.outpost.protocol.MachineConfig;
+import dev.outpost.protocol.MachineRef;
+import dev.outpost.protocol.Measurement;
+import dev.outpost.protocol.Role;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.util.List;
+
+/**
+ * A running sensor hub: its sensors, its outbox and its link to the connector, on one Vert.x
+ * instance. The hub needs no internet of its own.
+ */
+public final class SensorHub {
+  public static final String OUTBOX_FILE = "outbox.db";
+
+  private final Vertx vertx;
+  private final MachineRef machine;
+  private final Outbox outbox;
+  private final SensorSchedule schedule;
+  private final ConnectorLink link;
+  private final List<String> deployments;
+
+  private SensorHub(Vertx vertx, MachineRef machine, Outbox outbox, SensorSchedule schedule, ConnectorLink link,
+                    List<String> deployments) {
+    this.vertx = vertx;
+    this.machine = machine;
+    this.outbox = outbox;
+    this.schedule = schedule;
+    this.link = link;
+    this.deployments = deployments;
+  }
+
+  /** Starts a hub; fails if its data folder cannot be used or the configuration is incomplete. */
+  public static Future<SensorHub> start(Vertx vertx, HubConfig config) {
+    registerCodecs(vertx);
+    return vertx.executeBlocking(() -> {
+      MachineRef machine = MachineIdentity.loadOrCreate(config.dataDir(), config.name(), Role.HUB);
+      return new Opened(machine, Outbox.open(config.dataDir().resolve(OUTBOX_FILE), config.outbox()));
+    }).compose(opened -> {
+      var schedule = new SensorSchedule(opened.machine(), config.dataDir(), opened.outbox());
+      var link = new ConnectorLink(opened.machine(), config, opened.outbox(), () -> schedule.current().version());
+      return vertx.deployVerticle(schedule)
+          .compose(s -> vertx.deployVerticle(link).map(l -> List.of(s, l)))
+          .map(ids -> new SensorHub(vertx, opened.machine(), opened.outbox(), schedule, link, ids))
+          .onFailure(e -> opened.outbox().close());
+    });
+  }
+
+  /** Registers the codecs of the records that travel on a hub's event bus. */
+  public static void registerCodecs(Vertx vertx) {
+    LocalCodec.register(vertx, MachineConfig.class);
+  }
+
+  public MachineRef machine() {
+    return machine;
+  }
+
+  public Outbox outbox() {
+    return outbox;
+  }
+
+  /** The configuration the hub runs now. */
+  public MachineConfig configuration() {
+    return schedule.current();
+  }
+
+  /** True while the link to the connector is open. */
+  public boolean linked() {
+    return link.connected();
+  }
+
+  /**
+   * Writes measurements to the outbox as if sensors had produced them; used by the ingest
+   * benchmark to drive the real data path at full speed.
+   */
+  public Future<Void> record(List<Measurement> measurements) {
+    return Future.fromCompletionStage(outbox.record(machine, measurements))
+        .onSuccess(v -> vertx.eventBus().publish(HubAddresses.MEASUREMENTS_STORED, measurements.size()));
+  }
+
+  /** Stops the hub's verticles and closes its outbox. */
+  public Future<Void> stop() {
+    return Future.join(reversed(deployments).stream().map(vertx::undeploy).toList())
+        .<Void>mapEmpty()
+        .eventually(() -> vertx.executeBlocking(() -> {
+          outbox.close();
+          return null;
+        }));
+  }
+
+  private static <T> List<T> reversed(List<T> list) {
+    var copy = new java.util.ArrayList<>(list);
+    java.util.Collections.reverse(copy);
+    return copy;
+  }
+
+  private record Opened(MachineRef machine, Outbox outbox) {
+  }
+}

@@ -1,0 +1,136 @@
+package dev.outpost.hub;
+
+import dev.outpost.protocol.MachineConfig;
+import dev.outpost.protocol.MachineRef;
+import dev.outpost.protocol.Measurement;
+import dev.outpost.protocol.SensorConfig;
+import dev.outpost.sensors.Sensor;
+import dev.outpost.sensors.SensorContext;
+import dev.outpost.sensors.SensorRunner;
+import dev.outpost.sensors.Sensors;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs the machine's sensors on schedule and writes every measurement to the outbox before
+ * anything else happens to it. Applies a newer configuration from {@link HubAddresses#CONFIG_RECEIVED}
+ * without a restart: sensors that did not change keep their rhythm, the rest are restarted, and the
+ * configuration is saved so the machine runs it again after a restart.
+ */
+public final class SensorSchedule extends VerticleBase {
+  private static final Logger log = LoggerFactory.getLogger(SensorSchedule.class);
+  private static final int RUNNER_THREADS = 4;
+
+  private final MachineRef machine;
+  private final Path dataDir;
+  private final Outbox outbox;
+  private final Sensors catalogue = Sensors.builtIn();
+  private final Map<String, Scheduled> scheduled = new HashMap<>();
+  private SensorRunner runner;
+  private MachineConfig current;
+  private MessageConsumer<MachineConfig> configs;
+
+  public SensorSchedule(MachineRef machine, Path dataDir, Outbox outbox) {
+    this.machine = machine;
+    this.dataDir = dataDir;
+    this.outbox = outbox;
+  }
+
+  @Override
+  public Future<?> start() {
+    runner = new SensorRunner(new SensorContext(dataDir.resolve("sensor-state"), Clock.systemUTC()), RUNNER_THREADS);
+    current = AppliedConfig.load(dataDir, machine.uid());
+    schedule(current);
+    configs = vertx.eventBus().consumer(HubAddresses.CONFIG_RECEIVED, message -> apply(message.body()));
+    return configs.completion();
+  }
+
+  @Override
+  public Future<?> stop() {
+    scheduled.values().forEach(s -> vertx.cancelTimer(s.timer()));
+    scheduled.clear();
+    runner.close();
+    return configs.unregister();
+  }
+
+  /** The configuration this machine runs now. */
+  public MachineConfig current() {
+    return current;
+  }
+
+  private void apply(MachineConfig config) {
+    if (!config.machine().equals(machine.uid())) {
+      log.warn("ignored a configuration for {}: this machine is {}", config.machine(), machine.uid());
+      return;
+    }
+    if (config.version() <= current.version()) {
+      return;
+    }
+    vertx.executeBlocking(() -> {
+      AppliedConfig.save(dataDir, config);
+      return config;
+    }).onSuccess(saved -> {
+      current = saved;
+      schedule(saved);
+      log.info("applied configuration version {} with {} sensors", saved.version(), saved.sensors().size());
+    }).onFailure(e -> log.error("cannot save configuration version {}: {}", config.version(), e.getMessage()));
+  }
+
+  private void schedule(MachineConfig config) {
+    var wanted = new HashMap<String, SensorConfig>();
+    config.sensors().forEach(s -> wanted.put(s.id(), s));
+    scheduled.entrySet().removeIf(e -> {
+      boolean keep = e.getValue().config().equals(wanted.get(e.getKey()));
+      if (!keep) {
+        vertx.cancelTimer(e.getValue().timer());
+      }
+      return !keep;
+    });
+    for (SensorConfig sensorConfig : config.sensors()) {
+      if (scheduled.containsKey(sensorConfig.id())) {
+        continue;
+      }
+      Sensor sensor = create(sensorConfig);
+      long timer = vertx.setPeriodic(0, sensorConfig.intervalSeconds() * 1000L, id -> run(sensorConfig, sensor));
+      scheduled.put(sensorConfig.id(), new Scheduled(sensorConfig, timer));
+    }
+  }
+
+  private Sensor create(SensorConfig config) {
+    try {
+      return catalogue.create(config);
+    } catch (RuntimeException e) {
+      String reason = "invalid configuration: " + e.getMessage();
+      log.warn("sensor {}: {}", config.id(), reason);
+      return context -> {
+        throw new IllegalArgumentException(reason);
+      };
+    }
+  }
+
+  private void run(SensorConfig config, Sensor sensor) {
+    runner.run(config, sensor).thenAccept(this::record);
+  }
+
+  /** Writes one measurement to the outbox and tells the link; called on a runner thread. */
+  private void record(Measurement measurement) {
+    outbox.record(machine, List.of(measurement)).whenComplete((ok, error) -> {
+      if (error != null) {
+        log.error("cannot write a measurement of {} to the outbox: {}", measurement.sensor(), error.getMessage());
+      } else {
+        vertx.eventBus().publish(HubAddresses.MEASUREMENTS_STORED, 1);
+      }
+    });
+  }
+
+  private record Scheduled(SensorConfig config, long timer) {
+  }
+}
