@@ -93,7 +93,7 @@ public final class LocalSite {
       }
       return new LocalSite(vertxes, cloud, connector, hubs, password);
     } catch (RuntimeException | IOException e) {
-      vertxes.forEach(v -> v.close().await(10, TimeUnit.SECONDS));
+      vertxes.forEach(LocalSite::close);
       if (e instanceof IOException io) {
         throw new UncheckedIOException(io);
       }
@@ -130,8 +130,14 @@ public final class LocalSite {
     }
     await(connector.stop().recover(e -> Future.succeededFuture()));
     await(cloud.stop().recover(e -> Future.succeededFuture()));
-    for (var vertx : vertxes) {
+    vertxes.forEach(LocalSite::close);
+  }
+
+  private static void close(Vertx vertx) {
+    try {
       vertx.close().await(10, TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException e) {
+      System.err.println("outpost: a Vert.x instance did not stop within 10 s");
     }
   }
 

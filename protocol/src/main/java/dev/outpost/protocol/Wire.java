@@ -32,6 +32,10 @@ public final class Wire {
   private static final ObjectMapper JSON_MAPPER = configure(
       JsonMapper.builder(new com.fasterxml.jackson.core.JsonFactoryBuilder().streamReadConstraints(LIMITS).build()).build());
 
+  private static final ObjectMapper STRICT_JSON_MAPPER = configure(
+      JsonMapper.builder(new com.fasterxml.jackson.core.JsonFactoryBuilder().streamReadConstraints(LIMITS).build()).build())
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true);
+
   private Wire() {
   }
 
@@ -80,6 +84,14 @@ public final class Wire {
     return read(JSON_MAPPER, bytes, type);
   }
 
+  /**
+   * Like {@link #fromJson(byte[], Class)}, but a field the type does not have is an error too: for
+   * bodies that people write (API requests), where a misspelt field should not pass silently.
+   */
+  public static <T> T fromJsonStrict(byte[] bytes, Class<T> type) {
+    return read(STRICT_JSON_MAPPER, bytes, type);
+  }
+
   public static <T> T fromJson(String text, Class<T> type) {
     return fromJson(text.getBytes(java.nio.charset.StandardCharsets.UTF_8), type);
   }
@@ -104,6 +116,12 @@ public final class Wire {
   }
 
   private static String describe(JsonMappingException e) {
+    if (e instanceof com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException unknown) {
+      return "unknown field " + unknown.getPropertyName() + "; known: " + unknown.getKnownPropertyIds();
+    }
+    if (e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException mismatch && mismatch.getTargetType() != null) {
+      return pathOf(e) + "expected " + describeType(mismatch.getTargetType());
+    }
     Throwable root = e;
     while (root.getCause() != null && root.getCause() != root) {
       root = root.getCause();
@@ -112,6 +130,25 @@ public final class Wire {
       return pathOf(e) + root.getMessage();
     }
     return pathOf(e) + e.getOriginalMessage();
+  }
+
+  private static String describeType(Class<?> type) {
+    if (type == int.class || type == long.class || type == Integer.class || type == Long.class) {
+      return "a whole number";
+    }
+    if (type == double.class || type == Double.class) {
+      return "a number";
+    }
+    if (type == String.class) {
+      return "a string";
+    }
+    if (java.util.Map.class.isAssignableFrom(type) || type.isRecord()) {
+      return "an object";
+    }
+    if (java.util.Collection.class.isAssignableFrom(type)) {
+      return "an array";
+    }
+    return "a " + type.getSimpleName();
   }
 
   private static String pathOf(JsonMappingException e) {

@@ -110,11 +110,11 @@ public final class SensorRunner implements AutoCloseable {
   @Override
   public void close() {
     closed = true;
-    workers.shutdownNow();
-    timer.shutdownNow();
     for (var run : List.copyOf(busy.values())) {
       run.finish(Measurement.error(run.config.id(), run.start, "sensor runner is closed"));
     }
+    workers.shutdownNow();
+    timer.shutdownNow();
   }
 
   /** The measurement a reading makes under a configuration: thresholds applied, crossings named. */

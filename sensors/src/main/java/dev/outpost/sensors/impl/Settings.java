@@ -49,8 +49,20 @@ final class Settings {
     return value == null || value.isBlank() ? Optional.empty() : Optional.of(value.strip());
   }
 
+  /** A setting exactly as given, spaces included (a password); empty when absent. */
+  String raw(String name) {
+    var value = config.settings().get(name);
+    return value == null ? "" : value;
+  }
+
   String text(String name, String fallback) {
     return optional(name).orElse(fallback);
+  }
+
+  /** A whole number that must be present. */
+  int integer(String name, int min, int max) {
+    required(name);
+    return integer(name, 0, min, max);
   }
 
   int integer(String name, int fallback, int min, int max) {

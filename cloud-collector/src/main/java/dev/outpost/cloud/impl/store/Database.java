@@ -77,7 +77,24 @@ public final class Database {
    * back if it throws.
    */
   public <T> Future<T> write(Work<T> work) {
-    return writeExecutor.executeBlocking(() -> inTransaction(work), true);
+    return write(work, result -> { });
+  }
+
+  /**
+   * Like {@link #write(Work)}, and then runs {@code afterCommit} on the writer thread, before any
+   * later write starts: the place to make the committed state visible in memory.
+   */
+  public <T> Future<T> write(Work<T> work, java.util.function.Consumer<T> afterCommit) {
+    return writeExecutor.executeBlocking(() -> {
+      T result = inTransaction(work);
+      afterCommit.accept(result);
+      return result;
+    }, true);
+  }
+
+  /** Runs the task on the writer thread, where it may call {@link #inTransaction} as often as it needs. */
+  <T> Future<T> onWriterThread(java.util.concurrent.Callable<T> task) {
+    return writeExecutor.executeBlocking(task, true);
   }
 
   /** Runs the work on a reader connection. */

@@ -1,0 +1,135 @@
+package dev.outpost.cloud.impl;
+
+import dev.outpost.cloud.CloudCollector;
+import dev.outpost.cloud.CloudConfig;
+import dev.outpost.cloud.MeasurementStore;
+import dev.outpost.cloud.impl.store.Database;
+import dev.outpost.cloud.impl.store.JdbcMachineStore;
+import dev.outpost.cloud.impl.store.JdbcMeasurementStore;
+import dev.outpost.crypto.TlsFiles;
+import dev.outpost.transport.VertxTls;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServer;
+import io.vertx.ext.healthchecks.HealthChecks;
+import io.vertx.ext.healthchecks.Status;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.healthchecks.HealthCheckHandler;
+import io.vertx.ext.web.handler.StaticHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Wires the cloud collector: database, stores, accounts, the HTTP APIs, dashboard, metrics and health. */
+public final class CloudCollectorImpl implements CloudCollector {
+  /** Last-seen times and newest measurements are written this often. */
+  static final long FLUSH_MS = 1_000;
+  private static final long SWEEP_MS = 60_000;
+  private static final Logger LOG = LoggerFactory.getLogger(CloudCollectorImpl.class);
+
+  private final Vertx vertx;
+  private final Database db;
+  private final JdbcMachineStore machines;
+  private final JdbcMeasurementStore store;
+  private final Metrics metrics;
+  private final HttpServer server;
+  private final long flushTimer;
+  private final long sweepTimer;
+
+  private CloudCollectorImpl(Vertx vertx, Database db, JdbcMachineStore machines, JdbcMeasurementStore store,
+                             Accounts accounts, Metrics metrics, HttpServer server) {
+    this.vertx = vertx;
+    this.db = db;
+    this.machines = machines;
+    this.store = store;
+    this.metrics = metrics;
+    this.server = server;
+    this.flushTimer = vertx.setPeriodic(FLUSH_MS, id -> machines.flush()
+        .onFailure(e -> LOG.warn("cannot write last-seen times: {}", e.getMessage())));
+    this.sweepTimer = vertx.setPeriodic(SWEEP_MS, id -> accounts.sweep());
+  }
+
+  public static Future<CloudCollector> start(Vertx vertx, CloudConfig config) {
+    var tls = TlsFiles.inFolder(config.dataDir());
+    if (!tls.hasIdentity()) {
+      return Future.failedFuture(new IllegalStateException("the cloud's data folder " + config.dataDir()
+          + " has no TLS identity (" + TlsFiles.KEY_FILE + " and " + TlsFiles.CERTIFICATE_FILE + ")"));
+    }
+    return Database.open(vertx, config.dataDir().resolve("cloud")).compose(db ->
+        FirstStart.run(db, config.dataDir(), config.bootstrap())
+            .compose(v -> JdbcMachineStore.load(db))
+            .compose(machines -> JdbcMeasurementStore.load(vertx, db, machines)
+                .compose(store -> Accounts.load(vertx, db, config.limits())
+                    .compose(accounts -> listen(vertx, config, tls, db, machines, store, accounts))))
+            .recover(e -> db.close().transform(v -> Future.failedFuture(e))));
+  }
+
+  private static Future<CloudCollector> listen(Vertx vertx, CloudConfig config, TlsFiles tls, Database db,
+                                               JdbcMachineStore machines, JdbcMeasurementStore store, Accounts accounts) {
+    var devices = new DeviceApi(vertx, config, accounts, machines, store);
+    var users = new UserApi(vertx, config, accounts, machines, store);
+    var metrics = new Metrics(store, machines, devices, config.onlineWindow());
+
+    Router router = Router.router(vertx);
+    router.route().handler(ctx -> {
+      ctx.response()
+          .putHeader("Strict-Transport-Security", "max-age=31536000")
+          .putHeader("X-Content-Type-Options", "nosniff")
+          .putHeader("Referrer-Policy", "no-referrer");
+      ctx.next();
+    });
+    devices.mount(router);
+    users.mount(router);
+    router.get(Metrics.PATH).handler(metrics::handle);
+    var live = HealthChecks.create(vertx).register("process", p -> p.complete(Status.OK()));
+    var ready = HealthChecks.create(vertx).register("database", 2_000,
+        p -> db.ping().onComplete(r -> p.complete(r.succeeded() ? Status.OK() : Status.KO())));
+    router.get("/health/live").handler(HealthCheckHandler.createWithHealthChecks(live));
+    router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(ready));
+    router.get(UserApi.PREFIX + "/openapi.yaml").handler(StaticHandler.create("openapi").setIndexPage("openapi.yaml"));
+    router.route("/*").handler(ctx -> {
+      ctx.response().putHeader("Content-Security-Policy",
+          "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'");
+      ctx.response().putHeader("X-Frame-Options", "DENY");
+      ctx.next();
+    });
+    router.route("/*").handler(StaticHandler.create("dashboard").setCachingEnabled(false));
+    router.route().last().handler(ctx -> ctx.fail(404));
+    router.route().failureHandler(ErrorAnswers::handle);
+
+    var options = VertxTls.httpServer(tls)
+        .setHost(config.host())
+        .setPort(config.port())
+        .setCompressionSupported(true)
+        .setMaxWebSocketFrameSize(1 << 20);
+    return vertx.createHttpServer(options)
+        .requestHandler(router)
+        .listen()
+        .map(server -> {
+          LOG.info("cloud collector listening on https://{}:{}/", config.host(), server.actualPort());
+          return (CloudCollector) new CloudCollectorImpl(vertx, db, machines, store, accounts, metrics, server);
+        });
+  }
+
+  @Override
+  public int port() {
+    return server.actualPort();
+  }
+
+  @Override
+  public MeasurementStore store() {
+    return store;
+  }
+
+  @Override
+  public Future<Void> stop() {
+    vertx.cancelTimer(flushTimer);
+    vertx.cancelTimer(sweepTimer);
+    return server.close()
+        .eventually(machines::flush)
+        .eventually(db::close)
+        .eventually(() -> {
+          metrics.close();
+          return Future.succeededFuture();
+        });
+  }
+}

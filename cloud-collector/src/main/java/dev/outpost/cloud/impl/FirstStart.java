@@ -1,0 +1,83 @@
+package dev.outpost.cloud.impl;
+
+import dev.outpost.cloud.CloudConfig;
+import dev.outpost.cloud.impl.store.Database;
+import dev.outpost.crypto.PasswordHash;
+import io.vertx.core.Future;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the first start of a cloud creates: the organisation, its admin user and the site key, from
+ * {@link CloudConfig.Bootstrap}. Secrets that were not configured are generated and written once
+ * to {@code DATA/first-login.txt} (mode 0600); only their hashes reach the database and no secret
+ * reaches a log.
+ */
+final class FirstStart {
+  static final String FIRST_LOGIN_FILE = "first-login.txt";
+  private static final Logger LOG = LoggerFactory.getLogger(FirstStart.class);
+
+  private FirstStart() {
+  }
+
+  /** Creates the organisation unless the database has one already. */
+  static Future<Void> run(Database db, Path dataDir, CloudConfig.Bootstrap bootstrap) {
+    return db.write(c -> {
+      try (var s = c.createStatement(); var rs = s.executeQuery(db.sql("count-organisations"))) {
+        rs.next();
+        if (rs.getLong(1) > 0) {
+          return null;
+        }
+      }
+      String password = bootstrap.password() != null ? bootstrap.password() : Accounts.newToken();
+      String siteKey = bootstrap.siteKey() != null ? bootstrap.siteKey() : Accounts.newToken();
+      long organisationId;
+      try (var ps = c.prepareStatement(db.sql("insert-organisation"), java.sql.Statement.RETURN_GENERATED_KEYS)) {
+        ps.setString(1, bootstrap.organisation());
+        ps.executeUpdate();
+        try (var keys = ps.getGeneratedKeys()) {
+          keys.next();
+          organisationId = keys.getLong(1);
+        }
+      }
+      try (var ps = c.prepareStatement(db.sql("insert-user"))) {
+        ps.setLong(1, organisationId);
+        ps.setString(2, bootstrap.user());
+        ps.setString(3, PasswordHash.hash(password.toCharArray()));
+        ps.executeUpdate();
+      }
+      try (var ps = c.prepareStatement(db.sql("insert-site-key"))) {
+        ps.setString(1, Accounts.sha256(siteKey));
+        ps.setLong(2, organisationId);
+        ps.executeUpdate();
+      }
+      if (bootstrap.password() == null || bootstrap.siteKey() == null) {
+        writeFirstLogin(dataDir.resolve(FIRST_LOGIN_FILE), bootstrap, password, siteKey);
+      }
+      LOG.info("Created organisation {} with user {}", bootstrap.organisation(), bootstrap.user());
+      return null;
+    });
+  }
+
+  private static void writeFirstLogin(Path file, CloudConfig.Bootstrap bootstrap, String password, String siteKey) {
+    String text = "# Written once by the first start of the cloud; keep it safe, then delete it.\n"
+        + "organisation=" + bootstrap.organisation() + "\n"
+        + "user=" + bootstrap.user() + "\n"
+        + (bootstrap.password() == null ? "password=" + password + "\n" : "")
+        + (bootstrap.siteKey() == null ? "siteKey=" + siteKey + "\n" : "");
+    try {
+      Files.deleteIfExists(file);
+      Files.writeString(Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),
+          text, StandardCharsets.UTF_8, StandardOpenOption.WRITE);
+      LOG.info("The generated first login is in {}", file);
+    } catch (IOException e) {
+      throw new ServerError("cannot write " + file + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,52 @@
+package dev.outpost.cloud.impl;
+
+import dev.outpost.cloud.MeasurementStore;
+import dev.outpost.cloud.impl.store.MachineStore;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Duration;
+
+/** {@code GET /metrics}: the cloud's own figures and the JVM's, in Prometheus text format. */
+final class Metrics implements AutoCloseable {
+  static final String PATH = "/metrics";
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final JvmGcMetrics gc = new JvmGcMetrics();
+
+  Metrics(MeasurementStore store, MachineStore machines, DeviceApi devices, Duration onlineWindow) {
+    FunctionCounter.builder("outpost.measurements.stored", store, MeasurementStore::count)
+        .description("Measurements stored, each once").register(registry);
+    FunctionCounter.builder("outpost.measurements.duplicates", store, MeasurementStore::duplicates)
+        .description("Measurements received again and discarded").register(registry);
+    FunctionCounter.builder("outpost.uploads.accepted", devices, DeviceApi::uploads)
+        .description("Uploads stored and acknowledged").register(registry);
+    Gauge.builder("outpost.machines.online", machines, m -> m.onlineCount(onlineWindow.toMillis()))
+        .description("Machines seen within the online window").register(registry);
+    Gauge.builder("outpost.channels.open", devices, DeviceApi::openChannels)
+        .description("Command channels of connectors open now").register(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    new UptimeMetrics().bindTo(registry);
+    gc.bindTo(registry);
+  }
+
+  void handle(RoutingContext ctx) {
+    ctx.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(registry.scrape());
+  }
+
+  @Override
+  public void close() {
+    gc.close();
+    registry.close();
+  }
+}

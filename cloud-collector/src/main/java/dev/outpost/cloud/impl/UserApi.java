@@ -1,0 +1,292 @@
+package dev.outpost.cloud.impl;
+
+import dev.outpost.cloud.CloudConfig;
+import dev.outpost.cloud.MeasurementStore;
+import dev.outpost.cloud.impl.store.Latest;
+import dev.outpost.cloud.impl.store.Machine;
+import dev.outpost.cloud.impl.store.MachineStore;
+import dev.outpost.protocol.SensorConfig;
+import dev.outpost.protocol.Threshold;
+import dev.outpost.protocol.Wire;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeParseException;
+import java.util.Map;
+
+/**
+ * The user-facing REST API under {@code /api/v1} (JSON; see {@code openapi.yaml}): login, the
+ * machines of the user's organisation, their sensors and measurements. Every call but login takes
+ * {@code Authorization: Bearer TOKEN}; machines of other organisations answer 404 like unknown ones.
+ */
+final class UserApi {
+  static final String PREFIX = "/api/v1";
+  /** A measurements query without {@code from} covers this much before {@code to}. */
+  static final Duration DEFAULT_RANGE = Duration.ofHours(1);
+  static final int DEFAULT_LIMIT = 10_000;
+  static final int MAX_LIMIT = 100_000;
+  private static final String SESSION = "outpost.session";
+
+  private final Vertx vertx;
+  private final CloudConfig config;
+  private final Accounts accounts;
+  private final MachineStore machines;
+  private final MeasurementStore store;
+
+  /** What {@code POST /api/v1/login} takes. */
+  record LoginRequest(String organisation, String user, String password) {
+    LoginRequest {
+      Wire.require(organisation != null && !organisation.isBlank(), "organisation is required");
+      Wire.require(user != null && !user.isBlank(), "user is required");
+      Wire.require(password != null && !password.isEmpty(), "password is required");
+      Wire.require(organisation.length() <= 100 && user.length() <= 100 && password.length() <= 1024,
+          "organisation and user are at most 100 characters, password at most 1024");
+    }
+  }
+
+  /** What {@code PUT /api/v1/machines/{uid}/sensors/{id}} takes; the id comes from the path. */
+  record SensorRequest(String id, String type, Map<String, String> settings, Integer intervalSeconds,
+                       Integer timeoutSeconds, Map<String, Threshold> thresholds) {
+    SensorConfig toConfig(String pathId) {
+      Wire.require(id == null || id.equals(pathId), "id in the body (" + id + ") differs from the path (" + pathId + ")");
+      Wire.require(type != null, "type is required");
+      return new SensorConfig(pathId, type, settings, intervalSeconds == null ? 0 : intervalSeconds,
+          timeoutSeconds == null ? 0 : timeoutSeconds, thresholds);
+    }
+  }
+
+  UserApi(Vertx vertx, CloudConfig config, Accounts accounts, MachineStore machines, MeasurementStore store) {
+    this.vertx = vertx;
+    this.config = config;
+    this.accounts = accounts;
+    this.machines = machines;
+    this.store = store;
+  }
+
+  void mount(Router router) {
+    router.route(PREFIX + "/*").handler(BodyHandler.create(false).setBodyLimit(config.limits().maxApiBodyBytes()));
+    router.post(PREFIX + "/login").handler(this::login);
+    router.route(PREFIX + "/*").handler(this::authenticate);
+    router.post(PREFIX + "/logout").handler(this::logout);
+    router.get(PREFIX + "/machines").handler(this::listMachines);
+    router.get(PREFIX + "/machines/:uid").handler(this::getMachine);
+    router.get(PREFIX + "/machines/:uid/sensors").handler(this::listSensors);
+    router.get(PREFIX + "/machines/:uid/sensors/:id").handler(this::getSensor);
+    router.put(PREFIX + "/machines/:uid/sensors/:id").handler(this::putSensor);
+    router.delete(PREFIX + "/machines/:uid/sensors/:id").handler(this::deleteSensor);
+    router.get(PREFIX + "/machines/:uid/measurements").handler(this::measurements);
+  }
+
+  private void login(RoutingContext ctx) {
+    var request = Wire.fromJsonStrict(body(ctx), LoginRequest.class);
+    String address = ctx.request().remoteAddress() == null ? "" : ctx.request().remoteAddress().hostAddress();
+    accounts.login(request.organisation(), request.user(), request.password(), address)
+        .onSuccess(token -> json(ctx, 200, new JsonObject().put("token", token)
+            .put("expiresIn", config.limits().sessionLifetime().toSeconds())))
+        .onFailure(ctx::fail);
+  }
+
+  private void authenticate(RoutingContext ctx) {
+    var session = accounts.session(DeviceApi.bearer(ctx));
+    if (session == null) {
+      throw ClientError.unauthorized("log in first: POST " + PREFIX + "/login, then Authorization: Bearer TOKEN");
+    }
+    ctx.put(SESSION, session);
+    ctx.next();
+  }
+
+  private void logout(RoutingContext ctx) {
+    accounts.logout(DeviceApi.bearer(ctx));
+    ctx.response().setStatusCode(204).end();
+  }
+
+  private static long organisation(RoutingContext ctx) {
+    Accounts.Session session = ctx.get(SESSION);
+    return session.organisationId();
+  }
+
+  private void listMachines(RoutingContext ctx) {
+    machines.machines(organisation(ctx))
+        .map(all -> new JsonArray(all.stream().map(this::machineJson).toList()))
+        .onSuccess(array -> json(ctx, 200, array))
+        .onFailure(ctx::fail);
+  }
+
+  private void getMachine(RoutingContext ctx) {
+    machines.machine(organisation(ctx), ctx.pathParam("uid"))
+        .onSuccess(seen -> json(ctx, 200, machineJson(seen)))
+        .onFailure(ctx::fail);
+  }
+
+  private JsonObject machineJson(MachineStore.Seen seen) {
+    Machine m = seen.machine();
+    long now = System.currentTimeMillis();
+    return new JsonObject()
+        .put("uid", m.uid())
+        .put("name", m.name())
+        .put("role", m.role().wireName())
+        .put("online", seen.lastSeenMs() > 0 && now - seen.lastSeenMs() <= config.onlineWindow().toMillis())
+        .put("lastSeen", seen.lastSeenMs() > 0 ? Instant.ofEpochMilli(seen.lastSeenMs()).toString() : null)
+        .put("via", m.via())
+        .put("configVersion", m.configVersion())
+        .put("sensors", m.sensors().size());
+  }
+
+  private void listSensors(RoutingContext ctx) {
+    long organisation = organisation(ctx);
+    String uid = ctx.pathParam("uid");
+    machines.machine(organisation, uid)
+        .compose(seen -> machines.latest(organisation, uid).map(latest -> new JsonArray(seen.machine().sensors().stream()
+            .map(s -> sensorJson(s, latest.get(s.id())))
+            .toList())))
+        .onSuccess(array -> json(ctx, 200, array))
+        .onFailure(ctx::fail);
+  }
+
+  private void getSensor(RoutingContext ctx) {
+    long organisation = organisation(ctx);
+    String uid = ctx.pathParam("uid");
+    String id = ctx.pathParam("id");
+    machines.machine(organisation, uid)
+        .compose(seen -> machines.latest(organisation, uid).map(latest -> seen.machine().sensor(id)
+            .map(s -> sensorJson(s, latest.get(s.id())))
+            .orElseThrow(() -> ClientError.notFound("machine " + uid + " has no sensor " + id))))
+        .onSuccess(sensor -> json(ctx, 200, sensor))
+        .onFailure(ctx::fail);
+  }
+
+  private void putSensor(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    if (!Wire.isValidId(id)) {
+      throw ClientError.badRequest("a sensor id is 1 to 64 characters of A-Z a-z 0-9 . _ -");
+    }
+    var sensor = Wire.fromJsonStrict(body(ctx), SensorRequest.class).toConfig(id);
+    machines.putSensor(organisation(ctx), ctx.pathParam("uid"), sensor)
+        .onSuccess(machine -> {
+          DeviceApi.publish(vertx, machine.config());
+          json(ctx, 200, sensorJson(sensor, null).put("configVersion", machine.configVersion()));
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private void deleteSensor(RoutingContext ctx) {
+    machines.deleteSensor(organisation(ctx), ctx.pathParam("uid"), ctx.pathParam("id"))
+        .onSuccess(machine -> {
+          DeviceApi.publish(vertx, machine.config());
+          ctx.response().setStatusCode(204).end();
+        })
+        .onFailure(ctx::fail);
+  }
+
+  private static JsonObject sensorJson(SensorConfig s, Latest latest) {
+    var json = new JsonObject()
+        .put("id", s.id())
+        .put("type", s.type())
+        .put("settings", object(s.settings()))
+        .put("intervalSeconds", s.intervalSeconds())
+        .put("timeoutSeconds", s.timeoutSeconds())
+        .put("thresholds", new JsonObject(Wire.toJsonString(s.thresholds())))
+        .put("state", latest == null ? null : latest.state().name());
+    if (latest != null) {
+      json.put("latest", new JsonObject()
+          .put("time", Instant.ofEpochMilli(latest.timeMs()).toString())
+          .put("state", latest.state().name())
+          .put("values", object(latest.values()))
+          .put("units", object(latest.units()))
+          .put("message", latest.message()));
+    } else {
+      json.putNull("latest");
+    }
+    return json;
+  }
+
+  private void measurements(RoutingContext ctx) {
+    long organisation = organisation(ctx);
+    String uid = ctx.pathParam("uid");
+    String sensor = ctx.queryParams().get("sensor");
+    if (sensor != null && !Wire.isValidId(sensor)) {
+      throw ClientError.badRequest("sensor: a sensor id is 1 to 64 characters of A-Z a-z 0-9 . _ -");
+    }
+    Instant to = instant(ctx, "to", Instant.now());
+    Instant from = instant(ctx, "from", to.minus(DEFAULT_RANGE));
+    if (from.isAfter(to)) {
+      throw ClientError.badRequest("from (" + from + ") is after to (" + to + ")");
+    }
+    int limit = limit(ctx);
+    machines.machine(organisation, uid)
+        .compose(seen -> store.between(uid, sensor, from, to, limit))
+        .map(rows -> new JsonArray(rows.stream().map(r -> new JsonObject()
+            .put("sensor", r.sensor())
+            .put("time", r.time().toString())
+            .put("state", r.state().name())
+            .put("values", object(r.values()))
+            .put("message", r.message())).toList()))
+        .onSuccess(array -> json(ctx, 200, array))
+        .onFailure(ctx::fail);
+  }
+
+  private static Instant instant(RoutingContext ctx, String name, Instant fallback) {
+    String text = ctx.queryParams().get(name);
+    if (text == null || text.isBlank()) {
+      return fallback;
+    }
+    try {
+      return OffsetDateTime.parse(text).toInstant();
+    } catch (DateTimeParseException e) {
+      throw ClientError.badRequest(name + ": not an ISO-8601 time with offset (like 2026-01-31T12:00:00Z): " + abbreviate(text));
+    }
+  }
+
+  private static int limit(RoutingContext ctx) {
+    String text = ctx.queryParams().get("limit");
+    if (text == null) {
+      return DEFAULT_LIMIT;
+    }
+    try {
+      int limit = Integer.parseInt(text);
+      if (limit >= 1 && limit <= MAX_LIMIT) {
+        return limit;
+      }
+    } catch (NumberFormatException e) {
+      // answered below
+    }
+    throw ClientError.badRequest("limit must be a whole number from 1 to " + MAX_LIMIT);
+  }
+
+  private static byte[] body(RoutingContext ctx) {
+    String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
+    if (type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      throw new ClientError(415, "the body must be application/json, not " + abbreviate(type));
+    }
+    var body = ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      throw ClientError.badRequest("a JSON body is required");
+    }
+    return body.getBytes();
+  }
+
+  private static JsonObject object(Map<String, ?> map) {
+    var json = new JsonObject();
+    map.forEach(json::put);
+    return json;
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() > 60 ? text.substring(0, 60) + "…" : text;
+  }
+
+  private static void json(RoutingContext ctx, int status, Object body) {
+    ctx.response().setStatusCode(status)
+        .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
+        .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")
+        .end(body instanceof JsonArray a ? a.toBuffer() : ((JsonObject) body).toBuffer());
+  }
+}

@@ -1,0 +1,345 @@
+package dev.outpost.cloud.impl.store;
+
+import dev.outpost.cloud.MeasurementStore;
+import dev.outpost.cloud.impl.ClientError;
+import dev.outpost.cloud.impl.CloudException;
+import dev.outpost.cloud.impl.ServerError;
+import dev.outpost.protocol.Batch;
+import dev.outpost.protocol.MachineRef;
+import dev.outpost.protocol.Measurement;
+import dev.outpost.protocol.State;
+import dev.outpost.protocol.Upload;
+import dev.outpost.protocol.UploadAck;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@link MeasurementStore} on the database. Uploads queue up and are written by the one writer
+ * thread; uploads that arrive while a transaction runs are written together in the next one.
+ * Exactly once: the highest stored sequence number of each source is kept in memory, so a batch
+ * that starts above it is inserted without a look-up; only sequence numbers at or below it are
+ * checked against the primary key.
+ */
+public final class JdbcMeasurementStore implements MeasurementStore {
+  /** Sequence numbers take the low 40 bits of the measurement key (see the schema). */
+  public static final int SEQ_BITS = 40;
+  public static final long MAX_SEQ = (1L << SEQ_BITS) - 1;
+  private static final Logger LOG = LoggerFactory.getLogger(JdbcMeasurementStore.class);
+  /** At most about this many measurements go into one transaction. */
+  private static final int MAX_GROUP_MEASUREMENTS = 100_000;
+  /** Rows sent to the database per JDBC batch. */
+  private static final int ROWS_PER_EXECUTE = 2_000;
+
+  private final Vertx vertx;
+  private final Database db;
+  private final JdbcMachineStore machines;
+  private final Map<Integer, Progress> progress = new ConcurrentHashMap<>();
+  private final AtomicLong stored = new AtomicLong();
+  private final AtomicLong duplicates = new AtomicLong();
+  private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicBoolean writing = new AtomicBoolean();
+
+  /** What is stored of one source: the highest sequence number, and the totals. */
+  private record Progress(long maxSeq, long stored, long duplicates) {
+    static final Progress NONE = new Progress(0, 0, 0);
+  }
+
+  private record Pending(long organisationId, Upload upload, int size, Context context, Promise<UploadAck> promise) {
+    void complete(UploadAck ack) {
+      context.runOnContext(v -> promise.tryComplete(ack));
+    }
+
+    void fail(Throwable failure) {
+      context.runOnContext(v -> promise.tryFail(failure));
+    }
+  }
+
+  private record SensorKey(int machineId, String sensor) {
+  }
+
+  /** What one transaction changed, made visible after its commit. */
+  private static final class GroupResult {
+    final Map<Integer, Progress> progress = new HashMap<>();
+    final Map<SensorKey, Measurement> newest = new HashMap<>();
+    final Set<Integer> seen = new HashSet<>();
+    final List<UploadAck> acks = new ArrayList<>();
+  }
+
+  private JdbcMeasurementStore(Vertx vertx, Database db, JdbcMachineStore machines) {
+    this.vertx = vertx;
+    this.db = db;
+    this.machines = machines;
+  }
+
+  /** Reads the per-source progress into memory. */
+  public static Future<JdbcMeasurementStore> load(Vertx vertx, Database db, JdbcMachineStore machines) {
+    var store = new JdbcMeasurementStore(vertx, db, machines);
+    return db.read(c -> {
+      try (var s = c.createStatement(); var rs = s.executeQuery(db.sql("select-progress"))) {
+        while (rs.next()) {
+          var p = new Progress(rs.getLong(2), rs.getLong(3), rs.getLong(4));
+          store.progress.put(rs.getInt(1), p);
+          store.stored.addAndGet(p.stored());
+          store.duplicates.addAndGet(p.duplicates());
+        }
+      }
+      return store;
+    });
+  }
+
+  @Override
+  public Future<UploadAck> append(long organisationId, Upload upload) {
+    int size = 0;
+    for (var batch : upload.batches()) {
+      if (batch.lastSeq() > MAX_SEQ) {
+        return Future.failedFuture(ClientError.badRequest("batch of " + batch.source().uid()
+            + ": sequence numbers must stay below 2^" + SEQ_BITS));
+      }
+      size += batch.measurements().size();
+    }
+    var pending = new Pending(organisationId, upload, size, vertx.getOrCreateContext(), Promise.promise());
+    queue.add(pending);
+    drain();
+    return pending.promise().future();
+  }
+
+  /** Starts a transaction with everything queued, unless one is running (it drains again when done). */
+  private void drain() {
+    if (!writing.compareAndSet(false, true)) {
+      return;
+    }
+    var group = new ArrayList<Pending>();
+    int measurements = 0;
+    Pending next;
+    while (measurements < MAX_GROUP_MEASUREMENTS && (next = queue.poll()) != null) {
+      group.add(next);
+      measurements += next.size();
+    }
+    if (group.isEmpty()) {
+      writing.set(false);
+      if (!queue.isEmpty()) {
+        drain();
+      }
+      return;
+    }
+    db.onWriterThread(() -> {
+      write(group);
+      return null;
+    }).onComplete(done -> {
+      writing.set(false);
+      drain();
+    });
+  }
+
+  /** On the writer thread: writes the group and completes every upload of it; never throws. */
+  private void write(List<Pending> group) {
+    var accepted = new ArrayList<Pending>(group.size());
+    for (var pending : group) {
+      try {
+        var upload = pending.upload();
+        var sources = upload.batches().stream().map(Batch::source).toList();
+        machines.installAll(db.inTransaction(c -> machines.ensure(c, pending.organisationId(), sources, upload.via())));
+        accepted.add(pending);
+      } catch (Exception e) {
+        pending.fail(asCloudException(e));
+      }
+    }
+    if (accepted.isEmpty()) {
+      return;
+    }
+    try {
+      var result = db.inTransaction(c -> insert(c, accepted));
+      publish(result);
+      for (int i = 0; i < accepted.size(); i++) {
+        accepted.get(i).complete(result.acks.get(i));
+      }
+    } catch (Exception e) {
+      if (accepted.size() > 1) {
+        LOG.warn("A transaction of {} uploads failed ({}); writing them one by one", accepted.size(), e.toString());
+        accepted.forEach(p -> write(List.of(p)));
+      } else {
+        accepted.get(0).fail(asCloudException(e));
+      }
+    }
+  }
+
+  private static CloudException asCloudException(Exception e) {
+    return e instanceof CloudException c ? c : new ServerError("storing an upload failed: " + e.getMessage(), e);
+  }
+
+  private GroupResult insert(Connection c, List<Pending> group) throws SQLException {
+    var result = new GroupResult();
+    try (var insert = c.prepareStatement(db.sql("insert-measurement"))) {
+      int unsent = 0;
+      for (var pending : group) {
+        long uploadStored = 0;
+        long uploadDuplicates = 0;
+        var via = machines.byUid(pending.upload().via());
+        if (via != null) {
+          result.seen.add(via.id());
+        }
+        for (var batch : pending.upload().batches()) {
+          var source = machines.byUid(batch.source().uid());
+          int machineId = source.id();
+          long base = (long) machineId << SEQ_BITS;
+          var before = result.progress.getOrDefault(machineId, progress.getOrDefault(machineId, Progress.NONE));
+          Set<Long> already = Set.of();
+          if (batch.firstSeq() <= before.maxSeq()) {
+            if (unsent > 0) {
+              insert.executeBatch();
+              unsent = 0;
+            }
+            already = storedSeqs(c, base, batch.firstSeq(), Math.min(batch.lastSeq(), before.maxSeq()));
+          }
+          long batchStored = 0;
+          var measurements = batch.measurements();
+          for (int i = 0; i < measurements.size(); i++) {
+            long seq = batch.firstSeq() + i;
+            if (!already.isEmpty() && already.contains(seq)) {
+              continue;
+            }
+            var m = measurements.get(i);
+            bind(insert, base | seq, machineId, m);
+            insert.addBatch();
+            batchStored++;
+            if (++unsent >= ROWS_PER_EXECUTE) {
+              insert.executeBatch();
+              unsent = 0;
+            }
+            result.newest.merge(new SensorKey(machineId, m.sensor()), m, (a, b) -> b.time() >= a.time() ? b : a);
+          }
+          long batchDuplicates = measurements.size() - batchStored;
+          result.progress.put(machineId, new Progress(Math.max(before.maxSeq(), batch.lastSeq()),
+              before.stored() + batchStored, before.duplicates() + batchDuplicates));
+          result.seen.add(machineId);
+          uploadStored += batchStored;
+          uploadDuplicates += batchDuplicates;
+        }
+        result.acks.add(new UploadAck(uploadStored, uploadDuplicates));
+      }
+      if (unsent > 0) {
+        insert.executeBatch();
+      }
+    }
+    try (var merge = c.prepareStatement(db.sql("merge-progress"))) {
+      for (var e : result.progress.entrySet()) {
+        merge.setInt(1, e.getKey());
+        merge.setLong(2, e.getValue().maxSeq());
+        merge.setLong(3, e.getValue().stored());
+        merge.setLong(4, e.getValue().duplicates());
+        merge.addBatch();
+      }
+      merge.executeBatch();
+    }
+    return result;
+  }
+
+  private static void bind(PreparedStatement insert, long key, int machineId, Measurement m) throws SQLException {
+    insert.setLong(1, key);
+    insert.setInt(2, machineId);
+    insert.setString(3, m.sensor());
+    insert.setLong(4, m.time());
+    insert.setInt(5, m.state().ordinal());
+    insert.setString(6, JsonColumns.values(m.values()));
+    insert.setString(7, m.message());
+  }
+
+  private Set<Long> storedSeqs(Connection c, long base, long fromSeq, long toSeq) throws SQLException {
+    var seqs = new HashSet<Long>();
+    try (var ps = c.prepareStatement(db.sql("select-stored-seqs"))) {
+      ps.setLong(1, base | fromSeq);
+      ps.setLong(2, base | toSeq);
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) {
+          seqs.add(rs.getLong(1) & MAX_SEQ);
+        }
+      }
+    }
+    return seqs;
+  }
+
+  /** After the commit: the new progress, totals, last-seen times and newest measurements. */
+  private void publish(GroupResult result) {
+    long now = System.currentTimeMillis();
+    long newStored = 0;
+    long newDuplicates = 0;
+    for (var e : result.progress.entrySet()) {
+      var old = progress.getOrDefault(e.getKey(), Progress.NONE);
+      newStored += e.getValue().stored() - old.stored();
+      newDuplicates += e.getValue().duplicates() - old.duplicates();
+      progress.put(e.getKey(), e.getValue());
+    }
+    stored.addAndGet(newStored);
+    duplicates.addAndGet(newDuplicates);
+    result.seen.forEach(id -> machines.touch(id, now));
+    result.newest.forEach((key, m) -> machines.offerLatest(key.machineId(), key.sensor(), Latest.of(m)));
+  }
+
+  @Override
+  public Future<List<Stored>> between(String machineUid, String sensor, Instant from, Instant to, int limit) {
+    var machine = machines.byUid(machineUid);
+    if (machine == null) {
+      return Future.succeededFuture(List.of());
+    }
+    return db.read(c -> {
+      try (var ps = c.prepareStatement(db.sql(sensor == null ? "select-measurements" : "select-measurements-of-sensor"))) {
+        int i = 1;
+        ps.setInt(i++, machine.id());
+        if (sensor != null) {
+          ps.setString(i++, sensor);
+        }
+        ps.setLong(i++, from.toEpochMilli());
+        ps.setLong(i++, to.toEpochMilli());
+        ps.setInt(i, limit);
+        var rows = new ArrayList<Stored>();
+        try (var rs = ps.executeQuery()) {
+          while (rs.next()) {
+            rows.add(new Stored(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)), State.values()[rs.getInt(3)],
+                JsonColumns.readValues(rs.getString(4)), rs.getString(5)));
+          }
+        }
+        return rows;
+      }
+    });
+  }
+
+  @Override
+  public long count() {
+    return stored.get();
+  }
+
+  @Override
+  public long countFor(String machineUid) {
+    var machine = machines.byUid(machineUid);
+    return machine == null ? 0 : progress.getOrDefault(machine.id(), Progress.NONE).stored();
+  }
+
+  @Override
+  public long duplicates() {
+    return duplicates.get();
+  }
+
+  /** Unused parameter guard for sources without a machine (cannot happen after ensure). */
+  static MachineRef sourceOf(Batch batch) {
+    return batch.source();
+  }
+}
