@@ -61,7 +61,10 @@ final class IngestBench implements Callable<Integer> {
       pause(WARM_UP);
       long stored0 = site.cloud().store().count();
       long t0 = System.nanoTime();
-      pause(Duration.ofSeconds(seconds));
+      for (int s = 1; s <= seconds; s++) {
+        pause(Duration.ofNanos(t0 + s * 1_000_000_000L - System.nanoTime()));
+        progress(site, s);
+      }
       long stored1 = site.cloud().store().count();
       double elapsed = (System.nanoTime() - t0) / 1e9;
       running.set(false);
@@ -70,12 +73,18 @@ final class IngestBench implements Callable<Integer> {
       }
       double rate = (stored1 - stored0) / elapsed;
 
-      long produced = produced(site);
-      long deadline = System.nanoTime() + DRAIN_LIMIT.toNanos();
-      while (site.cloud().store().count() < produced && System.nanoTime() < deadline) {
+      // The sensors go on measuring: wait until every outbox is empty and the cloud holds all.
+      long storedAtStop = site.cloud().store().count();
+      long drainStart = System.nanoTime();
+      long deadline = drainStart + DRAIN_LIMIT.toNanos();
+      while (!drained(site) && System.nanoTime() < deadline) {
         pause(Duration.ofMillis(200));
       }
+      long produced = produced(site);
       long stored = site.cloud().store().count();
+      double drainSeconds = (System.nanoTime() - drainStart) / 1e9;
+      System.out.printf("backlog after the window: %d measurements stored in %.1f s (%.0f/s, nothing new produced)%n",
+          stored - storedAtStop, drainSeconds, (stored - storedAtStop) / drainSeconds);
       long duplicates = site.cloud().store().duplicates();
       System.out.printf("hubs=%d window=%.1f s produced=%d missing=%d%n", hubs, elapsed, produced, produced - stored);
       System.out.printf("ingest: %.0f measurements/s end-to-end, stored=%d, duplicates=%d%n", rate, stored, duplicates);
@@ -105,6 +114,17 @@ final class IngestBench implements Callable<Integer> {
       }
       LocalSite.await(hub.record(chunk));
     }
+  }
+
+  private static boolean drained(LocalSite site) {
+    return site.hubs().stream().allMatch(h -> h.outbox().depth() == 0) && site.connector().outbox().depth() == 0
+        && site.cloud().store().count() >= produced(site);
+  }
+
+  private static void progress(LocalSite site, int second) {
+    long hubQueued = site.hubs().stream().mapToLong(h -> h.outbox().depth()).sum();
+    System.err.printf("t=%ds queued: hubs=%d connector=%d; stored=%d%n", second, hubQueued,
+        site.connector().outbox().depth(), site.cloud().store().count());
   }
 
   /** Everything the site's machines recorded: the last sequence number of each. */

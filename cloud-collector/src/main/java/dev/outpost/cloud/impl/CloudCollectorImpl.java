@@ -77,6 +77,8 @@ public final class CloudCollectorImpl implements CloudCollector {
           .putHeader("Referrer-Policy", "no-referrer");
       ctx.next();
     });
+    router.get(UserApi.PREFIX + "/openapi.yaml").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "application/yaml").sendFile("openapi/openapi.yaml"));
     devices.mount(router);
     users.mount(router);
     router.get(Metrics.PATH).handler(metrics::handle);
@@ -85,7 +87,6 @@ public final class CloudCollectorImpl implements CloudCollector {
         p -> db.ping().onComplete(r -> p.complete(r.succeeded() ? Status.OK() : Status.KO())));
     router.get("/health/live").handler(HealthCheckHandler.createWithHealthChecks(live));
     router.get("/health/ready").handler(HealthCheckHandler.createWithHealthChecks(ready));
-    router.get(UserApi.PREFIX + "/openapi.yaml").handler(StaticHandler.create("openapi").setIndexPage("openapi.yaml"));
     router.route("/*").handler(ctx -> {
       ctx.response().putHeader("Content-Security-Policy",
           "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'");

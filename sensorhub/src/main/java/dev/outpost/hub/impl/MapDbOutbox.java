@@ -56,7 +56,9 @@ public final class MapDbOutbox implements Outbox {
         .fileMmapEnableIfSupported()
         .transactionEnable()
         .make();
-    this.entries = db.treeMap("entries", Serializer.LONG, Serializer.BYTE_ARRAY).createOrOpen();
+    this.entries = db.treeMap("entries", Serializer.LONG, Serializer.BYTE_ARRAY)
+        .valuesOutsideNodesEnable()
+        .createOrOpen();
     this.nextKey = db.atomicLong("nextKey", 1).createOrOpen();
     this.nextSeq = db.atomicLong("nextSeq", 1).createOrOpen();
     this.storedDepth = db.atomicLong("depth", 0).createOrOpen();
