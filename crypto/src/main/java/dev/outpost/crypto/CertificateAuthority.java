@@ -168,6 +168,16 @@ public final class CertificateAuthority {
     }
   }
 
+  /**
+   * A machine certificate for a verified signing request: its public key, its CN, and the role,
+   * names and validity the CA chooses (see {@link #issue(PublicKey, String, String, List, List, Duration)}).
+   */
+  public X509Certificate issue(SigningRequest request, String role, List<String> dnsNames,
+      List<String> ipAddresses, Duration validity) {
+    Objects.requireNonNull(request, "request");
+    return issue(request.publicKey(), request.commonName(), role, dnsNames, ipAddresses, validity);
+  }
+
   private static X509Certificate sign(X509v3CertificateBuilder builder, PrivateKey key)
       throws GeneralSecurityException {
     try {

@@ -3,8 +3,11 @@ package dev.outpost.crypto;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
+import java.security.MessageDigest;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.spec.ECGenParameterSpec;
+import java.util.Base64;
 
 /**
  * A machine's own key pair, made on first start and never sent anywhere: EC on the NIST P-256
@@ -24,6 +27,26 @@ public final class MachineKeys {
       return generator.generateKeyPair();
     } catch (GeneralSecurityException e) {
       throw new CryptoException("this JVM cannot make EC " + CURVE + " keys", e);
+    }
+  }
+
+  /**
+   * A short, stable name for a public key, in OpenSSH's style: {@code "SHA256:"} followed by the
+   * unpadded base64 of the SHA-256 of the key's X.509 SubjectPublicKeyInfo (DER), e.g.
+   * {@code SHA256:n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg}; different keys never share one.
+   * The same value as {@code openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | base64}
+   * without the trailing {@code =}.
+   */
+  public static String fingerprint(PublicKey key) {
+    if (key == null || !"X.509".equals(key.getFormat()) || key.getEncoded() == null) {
+      throw new CryptoException("cannot fingerprint " + (key == null ? "a null key"
+          : "a " + key.getAlgorithm() + " key in format " + key.getFormat()) + "; expected an X.509 (SPKI) public key");
+    }
+    try {
+      var digest = MessageDigest.getInstance("SHA-256").digest(key.getEncoded());
+      return "SHA256:" + Base64.getEncoder().withoutPadding().encodeToString(digest);
+    } catch (GeneralSecurityException e) {
+      throw new CryptoException("this JVM has no SHA-256", e);
     }
   }
 }

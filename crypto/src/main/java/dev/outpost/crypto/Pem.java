@@ -131,6 +131,11 @@ public final class Pem {
     AtomicFiles.write(file, encode(key).getBytes(StandardCharsets.US_ASCII), AtomicFiles.OWNER_ONLY);
   }
 
+  /** One PEM block of the given type (e.g. {@code CERTIFICATE REQUEST}) around the DER. */
+  static String encodeBlock(String type, byte[] der) {
+    return block(new StringBuilder(), type, der).toString();
+  }
+
   private static StringBuilder block(StringBuilder out, String type, byte[] der) {
     return out.append("-----BEGIN ").append(type).append("-----\n")
         .append(BASE64.encodeToString(der)).append('\n')

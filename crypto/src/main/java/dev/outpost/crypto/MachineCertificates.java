@@ -1,0 +1,54 @@
+package dev.outpost.crypto;
+
+import dev.outpost.crypto.impl.PeerChainCheck;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Checks of machine certificates presented by peers (mutual TLS, enrolment, the command channel)
+ * and of a machine's own certificate (when to renew it).
+ */
+public final class MachineCertificates {
+  private MachineCertificates() {}
+
+  /**
+   * The peer's identity, once its chain checked out against exactly {@code trustedCa}:
+   * <ul>
+   *   <li>PKIX validation (signatures, basic constraints, key usage, name chaining) with
+   *       {@code trustedCa} as the only trust anchor, never the system store, and no revocation
+   *       checking (the caller keeps its own revocation list and checks {@link PeerIdentity#serial()});
+   *   <li>every certificate of the chain valid at {@code now};
+   *   <li>the leaf is not a CA and has EKU clientAuth or serverAuth;
+   *   <li>its role (OU) is {@code expectedRole}, unless that is null.
+   * </ul>
+   * The chain is leaf first; the trusted CA's own certificate may end it or be left out.
+   *
+   * @throws CryptoException saying what failed: "signed by another CA", "expired on …",
+   *     "not yet valid", "role hub, expected connector", …
+   */
+  public static PeerIdentity verify(List<X509Certificate> chain, X509Certificate trustedCa, String expectedRole,
+      Instant now) {
+    var leaf = PeerChainCheck.validate(chain, trustedCa, now);
+    var subject = PeerChainCheck.subject(leaf);
+    if (expectedRole != null && !expectedRole.equals(subject.role())) {
+      throw new CryptoException("peer certificate for " + subject.commonName() + " refused: "
+          + (subject.role() == null ? "no role (OU)" : "role " + subject.role()) + ", expected " + expectedRole);
+    }
+    return new PeerIdentity(subject.commonName(), subject.organisation(), subject.role(), leaf.getSerialNumber(),
+        leaf.getNotAfter().toInstant(), MachineKeys.fingerprint(leaf.getPublicKey()));
+  }
+
+  /**
+   * Whole days from {@code now} until the certificate's end of validity, rounded down: 0 on its
+   * last day, negative once it has expired (-1 during the first day after).
+   */
+  public static long daysUntilExpiry(X509Certificate certificate, Instant now) {
+    Objects.requireNonNull(certificate, "certificate");
+    Objects.requireNonNull(now, "now");
+    var left = Duration.between(now, certificate.getNotAfter().toInstant());
+    return Math.floorDiv(left.getSeconds(), Duration.ofDays(1).getSeconds());
+  }
+}
