@@ -66,7 +66,7 @@ public final class Accounts {
     long retryAfter = limiter.blockedForSeconds(limitKey);
     if (retryAfter > 0) {
       return Future.failedFuture(ClientError.tooManyRequests(
-          "too many failed logins; try again in " + retryAfter + " s"));
+          "too many failed logins; try again in " + retryAfter + " s", retryAfter));
     }
     return db.read(c -> {
       try (var ps = c.prepareStatement(db.sql("select-user"))) {

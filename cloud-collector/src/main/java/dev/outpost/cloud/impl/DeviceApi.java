@@ -90,7 +90,7 @@ final class DeviceApi {
     organisation(ctx);
     String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
     if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith(Wire.CBOR)) {
-      throw new ClientError(415, "uploads are " + Wire.CBOR + ", not " + type);
+      throw new ClientError(415, "uploads are " + Wire.CBOR + (type == null ? " (no Content-Type given)" : ", not " + type));
     }
     ctx.next();
   }
@@ -113,6 +113,9 @@ final class DeviceApi {
 
   private void channel(RoutingContext ctx) {
     long organisation = organisation(ctx);
+    if (!"websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
+      throw ClientError.badRequest("the command channel is a WebSocket: send Upgrade: websocket");
+    }
     ctx.request().toWebSocket()
         .onSuccess(ws -> new Session(organisation, ws).start())
         .onFailure(e -> LOG.debug("command channel upgrade failed: {}", e.getMessage()));

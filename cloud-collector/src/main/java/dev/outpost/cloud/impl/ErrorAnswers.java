@@ -32,6 +32,9 @@ public final class ErrorAnswers {
       ctx.response().reset();
       return;
     }
+    if (error instanceof ClientError client && client.retryAfterSeconds() > 0) {
+      ctx.response().putHeader("Retry-After", Long.toString(client.retryAfterSeconds()));
+    }
     send(ctx, error.status(), error.status() >= 500 ? "internal error, see the server log" : error.getMessage());
   }
 

@@ -72,9 +72,11 @@ final class UserApi {
   }
 
   void mount(Router router) {
-    router.route(PREFIX + "/*").handler(BodyHandler.create(false).setBodyLimit(config.limits().maxApiBodyBytes()));
-    router.post(PREFIX + "/login").handler(this::login);
+    var bodies = BodyHandler.create(false).setBodyLimit(config.limits().maxApiBodyBytes());
+    router.post(PREFIX + "/login").handler(bodies).handler(this::login);
+    // The token is checked before any body is read, so strangers cannot make the server buffer bodies.
     router.route(PREFIX + "/*").handler(this::authenticate);
+    router.route(PREFIX + "/*").handler(bodies);
     router.post(PREFIX + "/logout").handler(this::logout);
     router.get(PREFIX + "/machines").handler(this::listMachines);
     router.get(PREFIX + "/machines/:uid").handler(this::getMachine);
@@ -263,8 +265,9 @@ final class UserApi {
 
   private static byte[] body(RoutingContext ctx) {
     String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
-    if (type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-      throw new ClientError(415, "the body must be application/json, not " + abbreviate(type));
+    if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+      throw new ClientError(415, "the body must be application/json (Content-Type: application/json)"
+          + (type == null ? "" : ", not " + abbreviate(type)));
     }
     var body = ctx.body().buffer();
     if (body == null || body.length() == 0) {

@@ -1,0 +1,596 @@
+package dev.outpost.cloud;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import dev.outpost.crypto.CertificateAuthority;
+import dev.outpost.crypto.MachineKeys;
+import dev.outpost.crypto.TlsFiles;
+import dev.outpost.protocol.Batch;
+import dev.outpost.protocol.ChannelMessage;
+import dev.outpost.protocol.MachineRef;
+import dev.outpost.protocol.Measurement;
+import dev.outpost.protocol.Role;
+import dev.outpost.protocol.State;
+import dev.outpost.protocol.Upload;
+import dev.outpost.protocol.Wire;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import io.vertx.json.schema.Draft;
+import io.vertx.json.schema.JsonSchema;
+import io.vertx.json.schema.JsonSchemaOptions;
+import io.vertx.json.schema.OutputFormat;
+import io.vertx.json.schema.OutputUnit;
+import io.vertx.json.schema.SchemaRepository;
+import io.vertx.openapi.contract.MediaType;
+import io.vertx.openapi.contract.OpenAPIContract;
+import io.vertx.openapi.contract.Operation;
+import io.vertx.openapi.validation.ResponseValidator;
+import io.vertx.openapi.validation.SchemaValidationException;
+import io.vertx.openapi.validation.ValidatableResponse;
+import io.vertx.openapi.validation.ValidatorException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+
+/**
+ * The OpenAPI document the cloud serves ({@code GET /api/v1/openapi.yaml}, without a token) against
+ * the real answers of a running cloud: every {@code /api/v1} operation with its success and error
+ * answers, the device ingest and command channel, metrics and health. Answers are checked with
+ * vertx-openapi's {@link ResponseValidator} (status, documented headers, body schema) against a
+ * strict variant of the served document, in which every object schema that lists properties admits
+ * no others: a field the server adds, drops, renames or types differently fails here until the
+ * document says so. Request bodies the test sends, the upload (in its JSON form; CBOR has the same
+ * fields) and the command channel's frames are checked against the document's schemas too.
+ */
+class OpenApiContractTest {
+  static final String ORG = "acme";
+  static final String USER = "admin";
+  static final String PASSWORD = "correct horse battery";
+  static final String SITE_KEY = "site-key-0123456789";
+  static final MachineRef CONNECTOR = new MachineRef("conn-1", "Connector One", Role.CONNECTOR);
+  static final MachineRef HUB = new MachineRef("hub-1", "Hub One", Role.HUB);
+  static final long MAX_API_BODY_BYTES = 2048;
+  static final String JSON = "application/json";
+
+  @TempDir
+  static Path dir;
+  static Vertx vertx;
+  static CloudCollector cloud;
+  static WebClient client;
+  static String token;
+  static long firstMeasurementMs;
+
+  /** The document as served. */
+  static JsonObject document;
+  /** The document with closed object schemas, what the answers are checked against. */
+  static OpenAPIContract strict;
+  /** The document with closed object schemas as JSON Schema, for schemas no operation refers to. */
+  static SchemaRepository components;
+  static final String DOCUMENT_URI = "app:///openapi.json";
+  static WebSocketClient webSockets;
+  static WebSocket channel;
+  static final BlockingQueue<String> frames = new LinkedBlockingQueue<>();
+  /** "operationId status" of every answer checked. */
+  static final Set<String> checked = ConcurrentHashMap.newKeySet();
+
+  @BeforeAll
+  static void start() throws Exception {
+    var ca = CertificateAuthority.create(ORG);
+    var keys = MachineKeys.generate();
+    var cert = ca.issue(keys.getPublic(), "cloud", "cloud", List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(30));
+    TlsFiles.write(dir, keys, List.of(cert, ca.certificate()), ca.certificate());
+    vertx = Vertx.vertx();
+    var limits = new CloudConfig.Limits(4096, MAX_API_BODY_BYTES, 2, null);
+    cloud = await(CloudCollector.start(vertx, new CloudConfig(dir, "127.0.0.1", 0,
+        new CloudConfig.Bootstrap(ORG, USER, PASSWORD, SITE_KEY), limits, null)));
+    client = WebClient.create(vertx, new WebClientOptions()
+        .setSsl(true).setVerifyHost(true)
+        .setTrustOptions(new PemTrustOptions().addCertPath(dir.resolve(TlsFiles.CA_FILE).toString()))
+        .setDefaultHost("127.0.0.1").setDefaultPort(cloud.port()));
+
+    firstMeasurementMs = Instant.now().minusSeconds(600).toEpochMilli();
+    var first = uploadOf(HUB, 1, 5, firstMeasurementMs);
+    var ack = upload(SITE_KEY, Wire.CBOR, Wire.toCbor(first));
+    assertEquals(200, ack.statusCode(), ack.bodyAsString());
+
+    var served = await(client.get("/api/v1/openapi.yaml").send());
+    assertEquals(200, served.statusCode(), "the document is served without a token: " + served.bodyAsString());
+    assertEquals("application/yaml", mediaType(served.getHeader("Content-Type")));
+    document = yaml(served.bodyAsString());
+    strict = await(OpenAPIContract.from(vertx, closed(loadable(document.copy()))));
+    components = SchemaRepository.create(new JsonSchemaOptions().setDraft(Draft.DRAFT202012)
+        .setBaseUri("app:///").setOutputFormat(OutputFormat.Basic));
+    components.dereference(DOCUMENT_URI, JsonSchema.of(closed(document.copy())));
+
+    // the CBOR upload has the fields of the Upload schema (CBOR and JSON encodings share them)
+    assertComponent("Upload", new JsonObject(Wire.toJsonString(first)), true);
+    assertComponent("Upload", new JsonObject(Wire.toJsonString(first)).put("v", 2), false);
+
+    // the connector opens its command channel: conn-1 appears, and its hello is answered
+    webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setVerifyHost(true)
+        .setTrustOptions(new PemTrustOptions().addCertPath(dir.resolve(TlsFiles.CA_FILE).toString())));
+    channel = await(webSockets.connect(new WebSocketConnectOptions().setSsl(true)
+        .setHost("127.0.0.1").setPort(cloud.port()).setURI("/device/v1/channel")
+        .putHeader("Authorization", "Bearer " + SITE_KEY)));
+    channel.textMessageHandler(frames::add);
+    var hello = new JsonObject(Wire.toJsonString(new ChannelMessage.Hello(Wire.VERSION, CONNECTOR, List.of(HUB))));
+    assertComponent("ChannelMessage", hello, true);
+    assertComponent("ChannelMessage", hello.copy().put("type", "helo"), false);
+    channel.writeTextMessage(hello.encode());
+    var configured = new TreeSet<String>();
+    while (configured.size() < 2) {
+      String frame = frames.poll(10, TimeUnit.SECONDS);
+      assertNotNull(frame, "configure frames for both machines, got " + configured);
+      var message = new JsonObject(frame);
+      assertComponent("ChannelMessage", message, true);
+      assertEquals("configure", message.getString("type"), frame);
+      configured.add(message.getJsonObject("config").getString("machine"));
+    }
+    assertEquals(new TreeSet<>(List.of("conn-1", "hub-1")), configured);
+
+    token = login(USER, PASSWORD).bodyAsJsonObject().getString("token");
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (channel != null) {
+      await(channel.close());
+    }
+    if (cloud != null) {
+      await(cloud.stop());
+    }
+    await(vertx.close());
+  }
+
+  static <T> T await(Future<T> future) throws Exception {
+    return future.await(30, TimeUnit.SECONDS);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // the document itself
+
+  @Test
+  void theDocumentDescribesExactlyTheImplementedRoutes() {
+    var described = new TreeSet<String>();
+    for (Operation op : strict.operations()) {
+      described.add(op.getHttpMethod() + " " + op.getOpenAPIPath());
+    }
+    var implemented = new TreeSet<>(List.of(
+        "GET /api/v1/openapi.yaml",
+        "POST /api/v1/login",
+        "POST /api/v1/logout",
+        "GET /api/v1/machines",
+        "GET /api/v1/machines/{uid}",
+        "GET /api/v1/machines/{uid}/sensors",
+        "GET /api/v1/machines/{uid}/sensors/{id}",
+        "PUT /api/v1/machines/{uid}/sensors/{id}",
+        "DELETE /api/v1/machines/{uid}/sensors/{id}",
+        "GET /api/v1/machines/{uid}/measurements",
+        "POST /device/v1/batches",
+        "GET /device/v1/channel",
+        "GET /metrics",
+        "GET /health/live",
+        "GET /health/ready"));
+    assertEquals(implemented, described);
+    assertEquals("3.1.0", document.getString("openapi"));
+  }
+
+  @Test
+  void everyClientErrorAnswerIsTheErrorSchema() {
+    JsonObject paths = document.getJsonObject("paths");
+    int seen = 0;
+    for (String path : paths.fieldNames()) {
+      JsonObject item = paths.getJsonObject(path);
+      for (String method : item.fieldNames()) {
+        if (method.equals("parameters")) {
+          continue;
+        }
+        JsonObject responses = item.getJsonObject(method).getJsonObject("responses");
+        for (String status : responses.fieldNames()) {
+          if (!status.startsWith("4") || path.equals("/device/v1/channel") && status.equals("400")) {
+            continue;  // the WebSocket handshake refusal comes from Vert.x itself, without a JSON body
+          }
+          JsonObject response = resolve(responses.getJsonObject(status));
+          JsonObject content = response.getJsonObject("content");
+          assertNotNull(content, method + " " + path + " " + status + " has a body");
+          assertEquals(Set.of(JSON), content.fieldNames(), method + " " + path + " " + status);
+          JsonObject schema = content.getJsonObject(JSON).getJsonObject("schema");
+          assertTrue("#/components/schemas/Error".equals(schema.getString("$ref"))
+                  || schema.equals(document.getJsonObject("components").getJsonObject("schemas").getJsonObject("Error")),
+              method + " " + path + " " + status + " answers the Error schema: " + schema.encode());
+          seen++;
+        }
+      }
+    }
+    assertTrue(seen > 20, "4xx answers seen: " + seen);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // /api/v1 against the running server
+
+  @Test
+  void everyUserOperationAnswersAsDocumented() throws Exception {
+    // login: 200, 401, 400, 415, 429 (another user, so that the admin is not locked out)
+    var loginBody = loginJson(USER, PASSWORD);
+    assertRequestConforms("login", loginBody, true);
+    conforms("login", await(client.post("/api/v1/login").sendJsonObject(loginBody)));
+    var wrong = conforms("login", login(USER, "wrong password!"));
+    assertError(wrong, 401, "wrong");
+    assertEquals("Bearer", wrong.getHeader("WWW-Authenticate"));
+    var noUser = new JsonObject().put("organisation", ORG).put("password", PASSWORD);
+    assertRequestConforms("login", noUser, false);
+    assertError(conforms("login", await(client.post("/api/v1/login").sendJsonObject(noUser))), 400, "user");
+    assertError(conforms("login", await(client.post("/api/v1/login").putHeader("Content-Type", "text/plain")
+        .sendBuffer(Buffer.buffer(loginBody.encode())))), 415, "application/json");
+    assertError(conforms("login", login("someone", "wrong")), 401, "wrong");
+    assertError(conforms("login", login("someone", "wrong")), 401, "wrong");
+    assertError(conforms("login", login("someone", "wrong")), 429, "too many");
+
+    // no token, a made-up token
+    var none = conforms("listMachines", await(client.get("/api/v1/machines").send()));
+    assertError(none, 401, "log in");
+    assertError(conforms("listMachines", await(client.get("/api/v1/machines").bearerTokenAuthentication("made-up").send())), 401, "log in");
+
+    // machines
+    JsonArray machines = conforms("listMachines", get("/api/v1/machines")).bodyAsJsonArray();
+    assertEquals(Set.of("conn-1", "hub-1"), Set.copyOf(machines.stream().map(m -> ((JsonObject) m).getString("uid")).toList()));
+    JsonObject hub = conforms("getMachine", get("/api/v1/machines/hub-1")).bodyAsJsonObject();
+    assertEquals("conn-1", hub.getString("via"));
+    JsonObject connector = conforms("getMachine", get("/api/v1/machines/conn-1")).bodyAsJsonObject();
+    assertTrue(connector.containsKey("via") && connector.getValue("via") == null, connector.encode());
+    assertError(conforms("getMachine", get("/api/v1/machines/nobody")), 404, "nobody");
+    long version = hub.getLong("configVersion");
+
+    // sensors
+    JsonArray sensors = conforms("listSensors", get("/api/v1/machines/hub-1/sensors")).bodyAsJsonArray();
+    assertFalse(sensors.isEmpty());
+    assertError(conforms("listSensors", get("/api/v1/machines/nobody/sensors")), 404, "nobody");
+    JsonObject memory = conforms("getSensor", get("/api/v1/machines/hub-1/sensors/memory")).bodyAsJsonObject();
+    assertEquals("WARNING", memory.getString("state"));
+    assertNotNull(memory.getJsonObject("latest"));
+    assertError(conforms("getSensor", get("/api/v1/machines/hub-1/sensors/nothing")), 404, "nothing");
+
+    String web = "{\"type\": \"http\", \"settings\": {\"url\": \"https://example.invalid/\"}, \"intervalSeconds\": 30,"
+        + " \"thresholds\": {\"latencyMs\": {\"warningAbove\": 500}}}";
+    assertRequestConforms("putSensor", new JsonObject(web), true);
+    JsonObject put = conforms("putSensor", put("/api/v1/machines/hub-1/sensors/web", web)).bodyAsJsonObject();
+    assertEquals(version + 1, put.getLong("configVersion"));
+    JsonObject stored = conforms("getSensor", get("/api/v1/machines/hub-1/sensors/web")).bodyAsJsonObject();
+    assertTrue(stored.getValue("state") == null && stored.getValue("latest") == null, stored.encode());
+    assertEquals(30, stored.getInteger("intervalSeconds"));
+
+    String colour = "{\"type\": \"http\", \"colour\": \"red\"}";
+    assertRequestConforms("putSensor", new JsonObject(colour), false);
+    assertError(conforms("putSensor", put("/api/v1/machines/hub-1/sensors/web", colour)), 400, "unknown field colour");
+    String tooLong = "{\"type\": \"http\", \"intervalSeconds\": 100000}";
+    assertRequestConforms("putSensor", new JsonObject(tooLong), false);
+    assertError(conforms("putSensor", put("/api/v1/machines/hub-1/sensors/web", tooLong)), 400, "intervalSeconds");
+    assertError(conforms("putSensor", put("/api/v1/machines/hub-1/sensors/a%20b", "{\"type\": \"http\"}")), 400, "sensor id");
+    assertError(conforms("putSensor", put("/api/v1/machines/nobody/sensors/web", "{\"type\": \"http\"}")), 404, "nobody");
+    assertError(conforms("putSensor", put("/api/v1/machines/hub-1/sensors/web",
+        "{\"type\": \"http\", \"settings\": {\"url\": \"" + "x".repeat((int) MAX_API_BODY_BYTES) + "\"}}")), 413, "");
+    assertError(conforms("putSensor", await(client.put("/api/v1/machines/hub-1/sensors/web").bearerTokenAuthentication(token)
+        .putHeader("Content-Type", "text/plain").sendBuffer(Buffer.buffer("{\"type\": \"http\"}")))), 415, "text/plain");
+    // replacing a sensor that has measurements
+    conforms("putSensor", put("/api/v1/machines/hub-1/sensors/memory", "{\"type\": \"memory\", \"intervalSeconds\": 15}"));
+
+    var deleted = conforms("deleteSensor", await(client.delete("/api/v1/machines/hub-1/sensors/web").bearerTokenAuthentication(token).send()));
+    assertEquals(204, deleted.statusCode());
+    assertEquals(0, deleted.body() == null ? 0 : deleted.body().length(), "204 has no body");
+    assertError(conforms("deleteSensor", await(client.delete("/api/v1/machines/hub-1/sensors/web").bearerTokenAuthentication(token).send())), 404, "web");
+
+    // measurements
+    String range = "from=" + Instant.ofEpochMilli(firstMeasurementMs).minusSeconds(1) + "&to=" + Instant.now();
+    JsonArray rows = conforms("listMeasurements", get("/api/v1/machines/hub-1/measurements?sensor=memory&" + range)).bodyAsJsonArray();
+    assertEquals(5, rows.size(), rows.encode());
+    // without from: the hour before now, so a measurement of two hours ago is left out
+    var old = new Measurement("memory", Instant.now().minus(Duration.ofHours(2)).toEpochMilli(), State.OK, Map.of(), Map.of(), "old");
+    assertEquals(200, upload(SITE_KEY, Wire.CBOR, Wire.toCbor(new Upload(CONNECTOR.uid(), List.of(new Batch(HUB, 6, List.of(old)))))).statusCode());
+    assertEquals(5, conforms("listMeasurements", get("/api/v1/machines/hub-1/measurements")).bodyAsJsonArray().size());
+    assertEquals(6, conforms("listMeasurements", get("/api/v1/machines/hub-1/measurements?from="
+        + Instant.now().minus(Duration.ofHours(3)))).bodyAsJsonArray().size());
+    JsonObject limit = parameter("/api/v1/machines/{uid}/measurements", "get", "limit").getJsonObject("schema");
+    int max = limit.getInteger("maximum");
+    assertEquals(2, conforms("listMeasurements", get("/api/v1/machines/hub-1/measurements?limit=2&" + range)).bodyAsJsonArray().size());
+    assertEquals(5, conforms("listMeasurements", get("/api/v1/machines/hub-1/measurements?limit=" + max + "&" + range)).bodyAsJsonArray().size());
+    assertError(conforms("listMeasurements", get("/api/v1/machines/hub-1/measurements?limit=" + (max + 1))), 400, "limit");
+    assertError(conforms("listMeasurements", get("/api/v1/machines/hub-1/measurements?limit=" + (limit.getInteger("minimum") - 1))), 400, "limit");
+    assertError(conforms("listMeasurements", get("/api/v1/machines/hub-1/measurements?from=yesterday")), 400, "from");
+    assertError(conforms("listMeasurements", get("/api/v1/machines/hub-1/measurements?sensor=a%20b")), 400, "sensor");
+    assertError(conforms("listMeasurements", get("/api/v1/machines/nobody/measurements")), 404, "nobody");
+
+    // logout with a second session; its token is dead afterwards
+    String second = login(USER, PASSWORD).bodyAsJsonObject().getString("token");
+    var out = conforms("logout", await(client.post("/api/v1/logout").bearerTokenAuthentication(second).send()));
+    assertEquals(204, out.statusCode());
+    assertError(conforms("listMachines", await(client.get("/api/v1/machines").bearerTokenAuthentication(second).send())), 401, "log in");
+    assertError(conforms("logout", await(client.post("/api/v1/logout").send())), 401, "log in");
+
+    // every /api/v1 operation of the document was checked against a real success answer
+    for (Operation op : strict.operations()) {
+      if (op.getOpenAPIPath().startsWith("/api/v1/") && !op.getOperationId().equals("getOpenApiDocument")) {
+        assertTrue(checked.contains(op.getOperationId() + " 200") || checked.contains(op.getOperationId() + " 204"),
+            op.getOperationId() + " was checked with a success answer: " + new TreeSet<>(checked));
+      }
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // device, monitoring
+
+  @Test
+  void deviceAndMonitoringEndpointsAnswerAsDocumented() throws Exception {
+    var good = Wire.toCbor(uploadOf(new MachineRef("hub-9", "Hub Nine", Role.HUB), 1, 2, System.currentTimeMillis()));
+    var ack = conforms("uploadBatches", upload(SITE_KEY, Wire.CBOR, good)).bodyAsJsonObject();
+    assertEquals(new JsonObject().put("stored", 2).put("duplicates", 0), ack);
+    assertEquals(new JsonObject().put("stored", 0).put("duplicates", 2),
+        conforms("uploadBatches", upload(SITE_KEY, Wire.CBOR, good)).bodyAsJsonObject());
+    assertError(conforms("uploadBatches", upload("wrong-key-000000", Wire.CBOR, good)), 401, "site key");
+    assertError(conforms("uploadBatches", upload(SITE_KEY, JSON, good)), 415, "cbor");
+    assertError(conforms("uploadBatches", upload(SITE_KEY, Wire.CBOR, new byte[] {(byte) 0xbf, 0x01, 0x02})), 400, "Upload");
+    assertError(conforms("uploadBatches", upload(SITE_KEY, Wire.CBOR, new byte[8192])), 413, "");
+
+    assertError(conforms("commandChannel", await(client.get("/device/v1/channel").send())), 401, "site key");
+    assertError(conforms("commandChannel", await(client.get("/device/v1/channel").bearerTokenAuthentication(SITE_KEY).send())), 400, "WebSocket");
+
+    var metrics = conforms("getMetrics", await(client.get("/metrics").send()));
+    assertTrue(metrics.bodyAsString().contains("outpost_measurements_stored_total"));
+    conforms("getLiveness", await(client.get("/health/live").send()));
+    conforms("getReadiness", await(client.get("/health/ready").send()));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // the check can fail
+
+  @Test
+  void aDocumentThatDisagreesWithTheServerIsCaught() throws Exception {
+    var machines = get("/api/v1/machines");
+    var unknown = get("/api/v1/machines/nobody");
+    validate(strict, "listMachines", machines);
+    validate(strict, "getMachine", unknown);
+
+    assertDisagrees("listMachines", machines, doc -> schema(doc, "Machine").getJsonObject("properties")
+        .getJsonObject("online").put("type", "string"));
+    assertDisagrees("listMachines", machines, doc -> schema(doc, "Machine").getJsonObject("properties").remove("via"));
+    assertDisagrees("getMachine", unknown, doc -> schema(doc, "Error").getJsonArray("required").add("code"));
+    assertDisagrees("getMachine", unknown, doc -> doc.getJsonObject("paths").getJsonObject("/api/v1/machines/{uid}")
+        .getJsonObject("get").getJsonObject("responses").remove("404"));
+  }
+
+  static void assertDisagrees(String operationId, HttpResponse<Buffer> response, Consumer<JsonObject> change) throws Exception {
+    var broken = document.copy();
+    change.accept(broken);
+    var contract = await(OpenAPIContract.from(vertx, closed(loadable(broken))));
+    assertThrows(ValidatorException.class, () -> validate(contract, operationId, response),
+        "a changed document no longer matches " + operationId + " " + response.statusCode());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // helpers
+
+  /** Checks the answer against the strict document; returns it for further checks. */
+  static HttpResponse<Buffer> conforms(String operationId, HttpResponse<Buffer> response) {
+    try {
+      validate(strict, operationId, response);
+    } catch (Exception e) {
+      String details = e instanceof SchemaValidationException s && s.getOutputUnit() != null
+          ? "\n" + s.getOutputUnit().toJson().encodePrettily() : "";
+      fail(operationId + " answered " + response.statusCode() + " " + response.headers() + "\n"
+          + response.bodyAsString() + "\nwhich the document does not describe: " + e + details, e);
+    }
+    if (response.statusCode() == 204) {
+      assertEquals(0, response.body() == null ? 0 : response.body().length(), operationId + " 204 has no body");
+    }
+    checked.add(operationId + " " + response.statusCode());
+    return response;
+  }
+
+  static void validate(OpenAPIContract contract, String operationId, HttpResponse<Buffer> response) throws Exception {
+    Map<String, String> headers = new HashMap<>();
+    response.headers().forEach(e -> headers.putIfAbsent(e.getKey(), e.getValue()));
+    Buffer body = response.body();
+    // an answer without Content-Type (the WebSocket handshake's refusal) is checked for status and headers only
+    ValidatableResponse validatable = body == null || body.length() == 0 || response.getHeader("Content-Type") == null
+        ? ValidatableResponse.create(response.statusCode(), headers)
+        : ValidatableResponse.create(response.statusCode(), headers, body, mediaType(response.getHeader("Content-Type")));
+    await(ResponseValidator.create(vertx, contract).validate(validatable, operationId));
+  }
+
+  /** Checks a request body against the operation's request schema in the strict document. */
+  static void assertRequestConforms(String operationId, JsonObject body, boolean expected) {
+    var schema = strict.operation(operationId).getRequestBody().getContent().get(JSON).getSchema();
+    OutputUnit result = strict.getSchemaRepository().validator(schema).validate(body);
+    assertEquals(expected, Boolean.TRUE.equals(result.getValid()),
+        "the document " + (expected ? "accepts" : "refuses") + " the " + operationId + " body " + body.encode()
+            + ": " + result.toJson().encode());
+  }
+
+  /** Checks a value against a schema of components/schemas in the strict document. */
+  static void assertComponent(String name, Object value, boolean expected) {
+    OutputUnit result = components.validator(JsonSchema.of(new JsonObject()
+        .put("$ref", DOCUMENT_URI + "#/components/schemas/" + name))).validate(value);
+    assertEquals(expected, Boolean.TRUE.equals(result.getValid()),
+        "the document " + (expected ? "accepts" : "refuses") + " this " + name + ": " + value + "\n" + result.toJson().encode());
+  }
+
+  /** The media type without parameters, lower case. */
+  static String mediaType(String contentType) {
+    return contentType == null ? null : contentType.split(";")[0].trim().toLowerCase(Locale.ROOT);
+  }
+
+  /** The served YAML as JSON (snakeyaml comes with vertx-openapi, which reads YAML with it too). */
+  static JsonObject yaml(String text) {
+    Object parsed = new Yaml(new SafeConstructor(new LoaderOptions())).load(text);
+    assertTrue(parsed instanceof Map, "the document is a YAML mapping");
+    return (JsonObject) json(parsed);
+  }
+
+  private static Object json(Object yaml) {
+    if (yaml instanceof Map<?, ?> map) {
+      var object = new JsonObject();
+      map.forEach((k, v) -> {
+        assertTrue(k instanceof String, "keys are strings (quote status codes): " + k);
+        object.put((String) k, json(v));
+      });
+      return object;
+    }
+    if (yaml instanceof List<?> list) {
+      var array = new JsonArray();
+      list.forEach(item -> array.add(json(item)));
+      return array;
+    }
+    assertTrue(yaml == null || yaml instanceof String || yaml instanceof Number || yaml instanceof Boolean,
+        "only JSON values in the document, not " + yaml.getClass().getSimpleName() + " " + yaml);
+    return yaml;
+  }
+
+  /**
+   * vertx-openapi 5.0.10 refuses a document with bodies of media types it cannot validate (here
+   * application/cbor uploads and the application/yaml document itself), and cannot apply a schema
+   * to a text/plain body (it hands the schema validator a Buffer); such bodies become unvalidated
+   * binary strings for loading: application/octet-stream, text/plain stays text/plain. Every JSON
+   * body stays as it is.
+   */
+  static JsonObject loadable(JsonObject json) {
+    for (String key : new ArrayList<>(json.fieldNames())) {
+      Object value = json.getValue(key);
+      if (key.equals("content") && value instanceof JsonObject content) {
+        for (String type : new ArrayList<>(content.fieldNames())) {
+          if (!type.startsWith(JSON)) {
+            content.remove(type);
+            content.put(MediaType.isMediaTypeSupported(type) ? type : "application/octet-stream", new JsonObject()
+                .put("schema", new JsonObject().put("type", "string").put("format", "binary")));
+          }
+        }
+      }
+      if (value instanceof JsonObject o) {
+        loadable(o);
+      } else if (value instanceof JsonArray a) {
+        a.forEach(item -> {
+          if (item instanceof JsonObject o) {
+            loadable(o);
+          }
+        });
+      }
+    }
+    return json;
+  }
+
+  /** Closes every object schema that lists its properties: no others allowed. */
+  static JsonObject closed(JsonObject json) {
+    if (json.getValue("properties") instanceof JsonObject && !json.containsKey("additionalProperties")
+        && (json.getValue("type") == null || "object".equals(json.getValue("type")))) {
+      json.put("additionalProperties", false);
+    }
+    for (String key : new ArrayList<>(json.fieldNames())) {
+      Object value = json.getValue(key);
+      if (value instanceof JsonObject o) {
+        closed(o);
+      } else if (value instanceof JsonArray a) {
+        a.forEach(item -> {
+          if (item instanceof JsonObject o) {
+            closed(o);
+          }
+        });
+      }
+    }
+    return json;
+  }
+
+  static JsonObject schema(JsonObject doc, String name) {
+    return doc.getJsonObject("components").getJsonObject("schemas").getJsonObject(name);
+  }
+
+  /** A response object, following a $ref to components/responses. */
+  static JsonObject resolve(JsonObject response) {
+    String ref = response.getString("$ref");
+    if (ref == null) {
+      return response;
+    }
+    assertTrue(ref.startsWith("#/components/responses/"), ref);
+    return document.getJsonObject("components").getJsonObject("responses").getJsonObject(ref.substring(ref.lastIndexOf('/') + 1));
+  }
+
+  /** A parameter of an operation in the document as served. */
+  static JsonObject parameter(String path, String method, String name) {
+    return document.getJsonObject("paths").getJsonObject(path).getJsonObject(method).getJsonArray("parameters").stream()
+        .map(JsonObject.class::cast).filter(p -> name.equals(p.getString("name"))).findFirst()
+        .orElseThrow(() -> new AssertionError(method + " " + path + " has no parameter " + name));
+  }
+
+  static JsonObject loginJson(String user, String password) {
+    return new JsonObject().put("organisation", ORG).put("user", user).put("password", password);
+  }
+
+  static HttpResponse<Buffer> login(String user, String password) throws Exception {
+    return await(client.post("/api/v1/login").sendJsonObject(loginJson(user, password)));
+  }
+
+  static HttpResponse<Buffer> get(String path) throws Exception {
+    return await(client.get(path).bearerTokenAuthentication(token).send());
+  }
+
+  static HttpResponse<Buffer> put(String path, String body) throws Exception {
+    HttpRequest<Buffer> request = client.request(HttpMethod.PUT, path).bearerTokenAuthentication(token)
+        .putHeader("Content-Type", JSON);
+    return await(request.sendBuffer(Buffer.buffer(body)));
+  }
+
+  static HttpResponse<Buffer> upload(String siteKey, String contentType, byte[] body) throws Exception {
+    return await(client.post("/device/v1/batches").bearerTokenAuthentication(siteKey)
+        .putHeader("Content-Type", contentType).sendBuffer(Buffer.buffer(body)));
+  }
+
+  static Upload uploadOf(MachineRef source, long firstSeq, int count, long startMs) {
+    var measurements = new ArrayList<Measurement>();
+    for (int i = 0; i < count; i++) {
+      measurements.add(new Measurement("memory", startMs + i * 1000L, i == count - 1 ? State.WARNING : State.OK,
+          Map.of("usedPercent", 40.0 + i), Map.of("usedPercent", "%"), "used " + (40 + i) + " %"));
+    }
+    return new Upload(CONNECTOR.uid(), List.of(new Batch(source, firstSeq, measurements)));
+  }
+
+  static void assertError(HttpResponse<Buffer> response, int status, String mentions) {
+    assertEquals(status, response.statusCode(), response.bodyAsString());
+    JsonObject error = response.bodyAsJsonObject();
+    assertEquals(status, error.getInteger("status"));
+    assertTrue(error.getString("error").contains(mentions), "error mentions " + mentions + ": " + error.getString("error"));
+  }
+}
