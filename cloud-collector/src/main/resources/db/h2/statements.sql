@@ -55,11 +55,20 @@ KEY (machine_id, id) VALUES (?, ?, ?, ?, ?, ?, ?)
 -- name: delete-sensor
 DELETE FROM sensor WHERE machine_id = ? AND id = ?
 
--- name: insert-measurement
-INSERT INTO measurement (source_seq, machine_id, sensor, time_ms, state, vals, message) VALUES (?, ?, ?, ?, ?, ?, ?)
+-- name: insert-block
+INSERT INTO measurement_block (block_key, machine_id, first_seq, last_seq, min_time, max_time, sensors, data)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 
--- name: select-stored-seqs
-SELECT source_seq FROM measurement WHERE source_seq BETWEEN ? AND ?
+-- The stored block that holds or precedes a sequence number: block keys from machine * 2^40 to
+-- machine * 2^40 + seq.
+-- name: select-block-before
+SELECT first_seq, last_seq FROM measurement_block WHERE block_key BETWEEN ? AND ?
+ORDER BY block_key DESC
+LIMIT 1
+
+-- name: select-blocks-starting-between
+SELECT first_seq, last_seq FROM measurement_block WHERE block_key BETWEEN ? AND ?
+ORDER BY block_key
 
 -- name: merge-progress
 MERGE INTO source_progress (machine_id, max_seq, stored, duplicates) KEY (machine_id) VALUES (?, ?, ?, ?)
@@ -68,14 +77,30 @@ MERGE INTO source_progress (machine_id, max_seq, stored, duplicates) KEY (machin
 MERGE INTO latest_measurement (machine_id, sensor, time_ms, state, vals, units, message)
 KEY (machine_id, sensor) VALUES (?, ?, ?, ?, ?, ?, ?)
 
--- name: select-measurements-of-sensor
-SELECT sensor, time_ms, state, vals, message FROM measurement
-WHERE machine_id = ? AND sensor = ? AND time_ms BETWEEN ? AND ?
-ORDER BY time_ms, source_seq
+-- Blocks that may hold measurements of a machine within a time range, by their earliest time:
+-- parameters machine, range start minus the longest block span, range end, range start.
+-- name: select-blocks
+SELECT min_time, first_seq, last_seq, data FROM measurement_block
+WHERE machine_id = ? AND min_time BETWEEN ? AND ? AND max_time >= ?
+ORDER BY machine_id, min_time
+
+-- The same for one sensor; the last parameter is ",SENSOR,".
+-- name: select-blocks-of-sensor
+SELECT min_time, first_seq, last_seq, data FROM measurement_block
+WHERE machine_id = ? AND min_time BETWEEN ? AND ? AND max_time >= ?
+AND (sensors IS NULL OR LOCATE(?, sensors) > 0)
+ORDER BY machine_id, min_time
+
+-- Frozen statements of migration V3 (MeasurementRowsToBlocks): the schema as it was then.
+-- name: v3-select-measurement-rows
+SELECT source_seq, sensor, time_ms, state, vals, message FROM measurement
+WHERE source_seq > ?
+ORDER BY source_seq
 LIMIT ?
 
--- name: select-measurements
-SELECT sensor, time_ms, state, vals, message FROM measurement
-WHERE machine_id = ? AND time_ms BETWEEN ? AND ?
-ORDER BY time_ms, source_seq
-LIMIT ?
+-- name: v3-insert-block
+INSERT INTO measurement_block (block_key, machine_id, first_seq, last_seq, min_time, max_time, sensors, data)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+
+-- name: v3-drop-measurement
+DROP TABLE measurement

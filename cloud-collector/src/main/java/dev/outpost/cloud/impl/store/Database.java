@@ -8,6 +8,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.h2.jdbcx.JdbcConnectionPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,34 +38,44 @@ public final class Database {
     T run(Connection connection) throws SQLException;
   }
 
-  private Database(Vertx vertx, Connection writer, JdbcConnectionPool readers) {
+  private Database(Vertx vertx, Connection writer, JdbcConnectionPool readers, SqlStatements sql) {
     this.vertx = vertx;
     this.writer = writer;
     this.readers = readers;
     this.writeExecutor = vertx.createSharedWorkerExecutor("outpost-db-writer-" + System.identityHashCode(this), 1);
     this.readExecutor = vertx.createSharedWorkerExecutor("outpost-db-reader-" + System.identityHashCode(this), READERS);
-    this.sql = SqlStatements.load("db/" + KIND + "/statements.sql");
+    this.sql = sql;
   }
 
   /** Opens (creating if needed) the database in the folder and brings its schema up to date. */
   public static Future<Database> open(Vertx vertx, Path folder) {
     return vertx.executeBlocking(() -> {
       java.nio.file.Files.createDirectories(folder);
-      var url = "jdbc:h2:file:" + folder.toAbsolutePath().resolve("outpost") + ";DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=65536";
-      var result = Flyway.configure()
-          .dataSource(url, USER, "")
-          .locations("classpath:db/" + KIND + "/migration")
-          .load()
-          .migrate();
+      var sql = SqlStatements.load("db/" + KIND + "/statements.sql");
+      var url = url(folder);
+      var result = flyway(url).javaMigrations(new MeasurementRowsToBlocks(sql)).load().migrate();
       if (result.migrationsExecuted > 0) {
         LOG.info("Database in {} migrated to schema version {}", folder, result.targetSchemaVersion);
       }
       var writer = DriverManager.getConnection(url, USER, "");
       writer.setAutoCommit(false);
-      var readers = JdbcConnectionPool.create(url, USER, "");
+      // Lazy: a range read stops early without the database reading every row it could match.
+      var readers = JdbcConnectionPool.create(url + ";LAZY_QUERY_EXECUTION=TRUE", USER, "");
       readers.setMaxConnections(READERS);
-      return new Database(vertx, writer, readers);
+      return new Database(vertx, writer, readers, sql);
     });
+  }
+
+  /** The JDBC URL of the database in the folder. */
+  static String url(Path folder) {
+    return "jdbc:h2:file:" + folder.toAbsolutePath().resolve("outpost") + ";DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=65536";
+  }
+
+  /** Flyway for the database at the URL with the SQL migrations of this kind (Java ones are added by the caller). */
+  static FluentConfiguration flyway(String url) {
+    return Flyway.configure()
+        .dataSource(url, USER, "")
+        .locations("classpath:db/" + KIND + "/migration");
   }
 
   /** The named statement of this database kind. */

@@ -5,9 +5,7 @@ import dev.outpost.cloud.impl.ClientError;
 import dev.outpost.cloud.impl.CloudException;
 import dev.outpost.cloud.impl.ServerError;
 import dev.outpost.protocol.Batch;
-import dev.outpost.protocol.MachineRef;
 import dev.outpost.protocol.Measurement;
-import dev.outpost.protocol.State;
 import dev.outpost.protocol.Upload;
 import dev.outpost.protocol.UploadAck;
 import io.vertx.core.Context;
@@ -19,10 +17,12 @@ import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Queue;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,21 +33,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link MeasurementStore} on the database. Uploads queue up and are written by the one writer
- * thread; uploads that arrive while a transaction runs are written together in the next one.
- * Exactly once: the highest stored sequence number of each source is kept in memory, so a batch
- * that starts above it is inserted without a look-up; only sequence numbers at or below it are
- * checked against the primary key.
+ * {@link MeasurementStore} on the database, in blocks: each batch of an upload becomes one row of
+ * {@code measurement_block} per run of consecutive new sequence numbers (cut further by
+ * {@link BlockEncoder}), its measurements encoded in one binary column. Uploads queue up and are
+ * written by the one writer thread; uploads that arrive while a transaction runs are written
+ * together in the next one. Exactly once: the highest stored sequence number of each source is
+ * kept in memory, so a batch that starts above it is stored without a look-up; for sequence
+ * numbers at or below it the stored blocks that overlap the batch are looked up by primary key.
  */
 public final class JdbcMeasurementStore implements MeasurementStore {
-  /** Sequence numbers take the low 40 bits of the measurement key (see the schema). */
+  /** Sequence numbers take the low 40 bits of the block key (see the schema). */
   public static final int SEQ_BITS = 40;
   public static final long MAX_SEQ = (1L << SEQ_BITS) - 1;
   private static final Logger LOG = LoggerFactory.getLogger(JdbcMeasurementStore.class);
   /** At most about this many measurements go into one transaction. */
   private static final int MAX_GROUP_MEASUREMENTS = 100_000;
-  /** Rows sent to the database per JDBC batch. */
-  private static final int ROWS_PER_EXECUTE = 2_000;
+  /** Blocks sent to the database per JDBC batch. */
+  private static final int BLOCKS_PER_EXECUTE = 64;
 
   private final Vertx vertx;
   private final Database db;
@@ -188,7 +190,8 @@ public final class JdbcMeasurementStore implements MeasurementStore {
 
   private GroupResult insert(Connection c, List<Pending> group) throws SQLException {
     var result = new GroupResult();
-    try (var insert = c.prepareStatement(db.sql("insert-measurement"))) {
+    var encoder = new BlockEncoder();
+    try (var insert = c.prepareStatement(db.sql("insert-block"))) {
       int unsent = 0;
       for (var pending : group) {
         long uploadStored = 0;
@@ -200,32 +203,34 @@ public final class JdbcMeasurementStore implements MeasurementStore {
         for (var batch : pending.upload().batches()) {
           var source = machines.byUid(batch.source().uid());
           int machineId = source.id();
-          long base = (long) machineId << SEQ_BITS;
           var before = result.progress.getOrDefault(machineId, progress.getOrDefault(machineId, Progress.NONE));
-          Set<Long> already = Set.of();
+          var already = StoredRuns.NONE;
           if (batch.firstSeq() <= before.maxSeq()) {
             if (unsent > 0) {
               insert.executeBatch();
               unsent = 0;
             }
-            already = storedSeqs(c, base, batch.firstSeq(), Math.min(batch.lastSeq(), before.maxSeq()));
+            already = storedRuns(c, machineId, batch.firstSeq(), Math.min(batch.lastSeq(), before.maxSeq()));
           }
           long batchStored = 0;
           var measurements = batch.measurements();
           for (int i = 0; i < measurements.size(); i++) {
             long seq = batch.firstSeq() + i;
-            if (!already.isEmpty() && already.contains(seq)) {
+            if (already.contains(seq)) {
               continue;
             }
             var m = measurements.get(i);
-            bind(insert, base | seq, machineId, m);
-            insert.addBatch();
+            encoder.add(seq, m.sensor(), m.time(), m.state(), m.values(), m.message());
             batchStored++;
-            if (++unsent >= ROWS_PER_EXECUTE) {
+            result.newest.merge(new SensorKey(machineId, m.sensor()), m, (a, b) -> b.time() >= a.time() ? b : a);
+          }
+          for (var block : encoder.finish()) {
+            bind(insert, machineId, block);
+            insert.addBatch();
+            if (++unsent >= BLOCKS_PER_EXECUTE) {
               insert.executeBatch();
               unsent = 0;
             }
-            result.newest.merge(new SensorKey(machineId, m.sensor()), m, (a, b) -> b.time() >= a.time() ? b : a);
           }
           long batchDuplicates = measurements.size() - batchStored;
           result.progress.put(machineId, new Progress(Math.max(before.maxSeq(), batch.lastSeq()),
@@ -253,28 +258,67 @@ public final class JdbcMeasurementStore implements MeasurementStore {
     return result;
   }
 
-  private static void bind(PreparedStatement insert, long key, int machineId, Measurement m) throws SQLException {
-    insert.setLong(1, key);
+  private static void bind(PreparedStatement insert, int machineId, Block block) throws SQLException {
+    insert.setLong(1, blockKey(machineId, block.firstSeq()));
     insert.setInt(2, machineId);
-    insert.setString(3, m.sensor());
-    insert.setLong(4, m.time());
-    insert.setInt(5, m.state().ordinal());
-    insert.setString(6, JsonColumns.values(m.values()));
-    insert.setString(7, m.message());
+    insert.setLong(3, block.firstSeq());
+    insert.setLong(4, block.lastSeq());
+    insert.setLong(5, block.minTime());
+    insert.setLong(6, block.maxTime());
+    insert.setString(7, block.sensors());
+    insert.setBytes(8, block.data());
   }
 
-  private Set<Long> storedSeqs(Connection c, long base, long fromSeq, long toSeq) throws SQLException {
-    var seqs = new HashSet<Long>();
-    try (var ps = c.prepareStatement(db.sql("select-stored-seqs"))) {
-      ps.setLong(1, base | fromSeq);
-      ps.setLong(2, base | toSeq);
+  private static long blockKey(int machineId, long seq) {
+    return ((long) machineId << SEQ_BITS) + seq;
+  }
+
+  /**
+   * The runs of sequence numbers from {@code fromSeq} to {@code toSeq} that the machine's stored
+   * blocks (committed, or written earlier in this transaction) hold. Blocks of one machine never
+   * overlap, so those are the last block starting at or before {@code fromSeq} and every block
+   * starting after it up to {@code toSeq}.
+   */
+  private StoredRuns storedRuns(Connection c, int machineId, long fromSeq, long toSeq) throws SQLException {
+    var runs = new ArrayList<long[]>();
+    try (var ps = c.prepareStatement(db.sql("select-block-before"))) {
+      ps.setLong(1, blockKey(machineId, 0));
+      ps.setLong(2, blockKey(machineId, fromSeq));
       try (var rs = ps.executeQuery()) {
-        while (rs.next()) {
-          seqs.add(rs.getLong(1) & MAX_SEQ);
+        if (rs.next() && rs.getLong(2) >= fromSeq) {
+          runs.add(new long[] {rs.getLong(1), rs.getLong(2)});
         }
       }
     }
-    return seqs;
+    try (var ps = c.prepareStatement(db.sql("select-blocks-starting-between"))) {
+      ps.setLong(1, blockKey(machineId, fromSeq + 1));
+      ps.setLong(2, blockKey(machineId, toSeq));
+      try (var rs = ps.executeQuery()) {
+        while (rs.next()) {
+          runs.add(new long[] {rs.getLong(1), rs.getLong(2)});
+        }
+      }
+    }
+    return new StoredRuns(runs);
+  }
+
+  /** Sorted, disjoint runs [first, last] of stored sequence numbers, asked about in ascending order. */
+  private static final class StoredRuns {
+    static final StoredRuns NONE = new StoredRuns(List.of());
+    private final List<long[]> runs;
+    private int next;
+
+    StoredRuns(List<long[]> runs) {
+      this.runs = runs;
+    }
+
+    /** Whether the seq is stored; seqs must be asked in ascending order. */
+    boolean contains(long seq) {
+      while (next < runs.size() && runs.get(next)[1] < seq) {
+        next++;
+      }
+      return next < runs.size() && runs.get(next)[0] <= seq;
+    }
   }
 
   /** After the commit: the new progress, totals, last-seen times and newest measurements. */
@@ -297,29 +341,87 @@ public final class JdbcMeasurementStore implements MeasurementStore {
   @Override
   public Future<List<Stored>> between(String machineUid, String sensor, Instant from, Instant to, int limit) {
     var machine = machines.byUid(machineUid);
-    if (machine == null) {
+    long fromMs = epochMillis(from);
+    long toMs = epochMillis(to);
+    if (machine == null || limit <= 0 || fromMs > toMs) {
       return Future.succeededFuture(List.of());
     }
+    long earliestStart = fromMs >= Long.MIN_VALUE + BlockEncoder.MAX_SPAN_MS ? fromMs - BlockEncoder.MAX_SPAN_MS : Long.MIN_VALUE;
     return db.read(c -> {
-      try (var ps = c.prepareStatement(db.sql(sensor == null ? "select-measurements" : "select-measurements-of-sensor"))) {
-        int i = 1;
-        ps.setInt(i++, machine.id());
+      var oldest = new Oldest(limit);
+      try (var ps = c.prepareStatement(db.sql(sensor == null ? "select-blocks" : "select-blocks-of-sensor"))) {
+        ps.setInt(1, machine.id());
+        ps.setLong(2, earliestStart);
+        ps.setLong(3, toMs);
+        ps.setLong(4, fromMs);
         if (sensor != null) {
-          ps.setString(i++, sensor);
+          ps.setString(5, Block.sensorPattern(sensor));
         }
-        ps.setLong(i++, from.toEpochMilli());
-        ps.setLong(i++, to.toEpochMilli());
-        ps.setInt(i, limit);
-        var rows = new ArrayList<Stored>();
         try (var rs = ps.executeQuery()) {
-          while (rs.next()) {
-            rows.add(new Stored(rs.getString(1), Instant.ofEpochMilli(rs.getLong(2)), State.values()[rs.getInt(3)],
-                JsonColumns.readValues(rs.getString(4)), rs.getString(5)));
+          // By earliest time: once the oldest `limit` are found, a block starting after them has none older.
+          while (rs.next() && !(oldest.isFull() && rs.getLong(1) > oldest.newestTime())) {
+            long firstSeq = rs.getLong(2);
+            long lastSeq = rs.getLong(3);
+            try {
+              BlockDecoder.decode(rs.getBytes(4), (int) Math.min(lastSeq - firstSeq + 1, Integer.MAX_VALUE), sensor,
+                  fromMs, toMs, (position, m) -> oldest.offer(firstSeq + position, m));
+            } catch (CorruptBlockException e) {
+              throw new ServerError("the measurements " + firstSeq + " to " + lastSeq + " of " + machineUid
+                  + " cannot be read: " + e.getMessage(), e);
+            }
           }
         }
-        return rows;
       }
+      return oldest.inOrder();
     });
+  }
+
+  /** The instant in epoch milliseconds, or the smallest or largest long if it is beyond them. */
+  private static long epochMillis(Instant instant) {
+    try {
+      return instant.toEpochMilli();
+    } catch (ArithmeticException e) {
+      return instant.isBefore(Instant.EPOCH) ? Long.MIN_VALUE : Long.MAX_VALUE;
+    }
+  }
+
+  /** The oldest of the measurements offered, at most a limit of them, by time and then sequence number. */
+  private static final class Oldest {
+    private static final Comparator<Entry> ORDER = Comparator.comparingLong(Entry::time).thenComparingLong(Entry::seq);
+    private final int limit;
+    private final PriorityQueue<Entry> newestFirst;
+
+    private record Entry(long time, long seq, Stored measurement) {
+    }
+
+    Oldest(int limit) {
+      this.limit = limit;
+      this.newestFirst = new PriorityQueue<>(Math.min(limit, 1024) + 1, ORDER.reversed());
+    }
+
+    void offer(long seq, Stored m) {
+      var entry = new Entry(m.time().toEpochMilli(), seq, m);
+      if (newestFirst.size() < limit) {
+        newestFirst.add(entry);
+      } else if (ORDER.compare(entry, newestFirst.peek()) < 0) {
+        newestFirst.poll();
+        newestFirst.add(entry);
+      }
+    }
+
+    boolean isFull() {
+      return newestFirst.size() >= limit;
+    }
+
+    long newestTime() {
+      return newestFirst.peek().time();
+    }
+
+    List<Stored> inOrder() {
+      var entries = new ArrayList<>(newestFirst);
+      entries.sort(ORDER);
+      return entries.stream().map(Entry::measurement).toList();
+    }
   }
 
   @Override
@@ -336,10 +438,5 @@ public final class JdbcMeasurementStore implements MeasurementStore {
   @Override
   public long duplicates() {
     return duplicates.get();
-  }
-
-  /** Unused parameter guard for sources without a machine (cannot happen after ensure). */
-  static MachineRef sourceOf(Batch batch) {
-    return batch.source();
   }
 }
