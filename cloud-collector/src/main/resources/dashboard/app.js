@@ -117,6 +117,8 @@
     sessionStorage.removeItem(WHO_KEY);
     state.machine = state.sensor = state.value = null;
     $('machines').replaceChildren();
+    $('pending').replaceChildren();
+    $('pending-view').hidden = true;
     $('sensors').replaceChildren();
     $('chart').replaceChildren();
     $('app-view').hidden = true;
@@ -147,9 +149,10 @@
     const generation = ++state.generation;
     const current = () => generation === state.generation;
     try {
-      const machines = await api('/machines');
+      const [machines, pending] = await Promise.all([api('/machines'), api('/machines?state=pending')]);
       if (!current()) return;
       renderMachines(machines);
+      renderPending(pending);
 
       const machine = state.machine;
       if (machine) {
@@ -211,6 +214,62 @@
       markSelected(row, m.uid === state.machine);
     });
   }
+
+  // --- waiting for approval ----------------------------------------------------------------------
+
+  function renderPending(pending) {
+    $('pending-view').hidden = pending.length === 0;
+    syncRows($('pending'), pending, (p) => p.uid, 'pending', 'uid', 7, (row, p) => {
+      const cells = row.children;
+      cells[0].textContent = p.name;
+      cells[1].textContent = p.uid;
+      cells[1].className = 'uid';
+      cells[2].textContent = p.via ? (state.machineNames.get(p.via) || p.via) : '—';
+      cells[2].title = p.via && state.machineNames.has(p.via) ? p.via : '';
+      cells[3].textContent = p.address || '—';
+      cells[4].textContent = p.fingerprint;
+      cells[4].className = 'fingerprint';
+      timeCell(cells[5], p.requestedAt, '—');
+      if (!cells[6].firstElementChild) {
+        cells[6].className = 'decision';
+        cells[6].append(decisionButton('approve', 'Approve', p), decisionButton('reject', 'Reject', p));
+      }
+    });
+  }
+
+  function decisionButton(decision, label, machine) {
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = decision;
+    button.textContent = label;
+    button.setAttribute('aria-label', label + ' ' + machine.name + ' (' + machine.uid + ')');
+    button.addEventListener('click', () => decide(machine, decision, button.closest('tr')));
+    return button;
+  }
+
+  async function decide(machine, decision, row) {
+    if (decision === 'reject'
+        && !window.confirm('Reject ' + machine.name + ' (' + machine.uid + ')? It cannot be approved afterwards.')) {
+      return;
+    }
+    const buttons = row ? [...row.querySelectorAll('button')] : [];
+    buttons.forEach((b) => { b.disabled = true; });
+    try {
+      await api('/machines/' + encodeURIComponent(machine.uid) + '/' + decision, { method: 'POST' });
+    } catch (e) {
+      buttons.forEach((b) => { b.disabled = false; });
+      if (e instanceof Unauthorized) {
+        showLogin('Your session has ended. Please log in again.');
+      } else {
+        // shown until the next refresh, which also shows the machine's state as it is now
+        setStatus('Cannot ' + decision + ' ' + machine.uid + ': ' + (e.message || e) + '.');
+      }
+      return;
+    }
+    refresh();
+  }
+
+  // --- machine selection -------------------------------------------------------------------------
 
   function select(machine, sensor) {
     const machineChanged = machine !== state.machine;

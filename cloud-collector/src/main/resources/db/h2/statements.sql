@@ -13,11 +13,6 @@ INSERT INTO organisation (name, created_at) VALUES (?, CURRENT_TIMESTAMP)
 -- name: insert-user
 INSERT INTO app_user (organisation_id, name, password_hash, created_at) VALUES (?, ?, ?, CURRENT_TIMESTAMP)
 
--- name: insert-site-key
-INSERT INTO site_key (sha256, organisation_id, created_at) VALUES (?, ?, CURRENT_TIMESTAMP)
-
--- name: select-site-keys
-SELECT sha256, organisation_id FROM site_key
 
 -- name: select-user
 SELECT u.id, u.organisation_id, u.password_hash
@@ -28,7 +23,7 @@ WHERE o.name = ? AND u.name = ?
 SELECT id, uid, organisation_id, name, role, via, last_seen_ms, config_version FROM machine
 
 -- name: select-sensors
-SELECT machine_id, id, type, settings, interval_seconds, timeout_seconds, thresholds FROM sensor ORDER BY machine_id, id
+SELECT machine_id, id, type, settings, interval_seconds, timeout_seconds, thresholds, secrets FROM sensor ORDER BY machine_id, id
 
 -- name: select-latest
 SELECT machine_id, sensor, time_ms, state, vals, units, message FROM latest_measurement
@@ -49,8 +44,8 @@ UPDATE machine SET config_version = ? WHERE id = ?
 UPDATE machine SET last_seen_ms = ? WHERE id = ?
 
 -- name: merge-sensor
-MERGE INTO sensor (machine_id, id, type, settings, interval_seconds, timeout_seconds, thresholds)
-KEY (machine_id, id) VALUES (?, ?, ?, ?, ?, ?, ?)
+MERGE INTO sensor (machine_id, id, type, settings, interval_seconds, timeout_seconds, thresholds, secrets)
+KEY (machine_id, id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 
 -- name: delete-sensor
 DELETE FROM sensor WHERE machine_id = ? AND id = ?
@@ -104,3 +99,37 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 
 -- name: v3-drop-measurement
 DROP TABLE measurement
+
+-- Identity and enrolment (Registry).
+-- name: select-organisations
+SELECT id, name FROM organisation
+
+-- name: select-sites
+SELECT id, organisation_id, name FROM site
+
+-- name: insert-site
+INSERT INTO site (organisation_id, name, created_at) VALUES (?, ?, CURRENT_TIMESTAMP)
+
+-- name: select-tokens
+SELECT sha256, organisation_id, site_id, role, reusable, expires_ms, used_ms FROM enrolment_token
+
+-- name: insert-token
+INSERT INTO enrolment_token (sha256, organisation_id, site_id, role, reusable, expires_ms) VALUES (?, ?, ?, ?, ?, ?)
+
+-- name: use-token
+UPDATE enrolment_token SET used_ms = ? WHERE sha256 = ?
+
+-- name: select-identities
+SELECT uid, organisation_id, site_id, name, role, state, fingerprint, csr, certificate, not_after_ms, via, address,
+       requested_ms, changed_ms
+FROM machine_identity
+
+-- name: insert-identity
+INSERT INTO machine_identity (uid, organisation_id, site_id, name, role, state, fingerprint, csr, certificate,
+                              not_after_ms, via, address, requested_ms, changed_ms)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+
+-- name: update-identity
+UPDATE machine_identity SET site_id = ?, name = ?, role = ?, state = ?, fingerprint = ?, csr = ?, certificate = ?,
+       not_after_ms = ?, via = ?, address = ?, requested_ms = ?, changed_ms = ?
+WHERE uid = ?

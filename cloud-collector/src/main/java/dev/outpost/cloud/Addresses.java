@@ -8,6 +8,12 @@ public final class Addresses {
    */
   public static final String MACHINE_CONFIGURED = "outpost.cloud.machine.configured";
 
+  /** A machine was revoked; the body is its uid. Every node closes its links and tells its connectors. */
+  public static final String MACHINE_REVOKED = "outpost.cloud.machine.revoked";
+
+  /** A hub's enrolment changed (approved, rejected); the body is its uid. The channel of its connector tells it. */
+  public static final String HUB_ENROLMENT_CHANGED = "outpost.cloud.hub.enrolment-changed";
+
   private Addresses() {
   }
 }

@@ -2,6 +2,7 @@ package dev.outpost.cloud;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 
 /**
  * Configuration of the cloud collector; bound by Jackson (durations as ISO-8601, {@code "PT120S"}),
@@ -14,11 +15,20 @@ import java.time.Duration;
  * @param bootstrap    what the first start creates; ignored once the database holds an organisation
  * @param limits       request size limits and the login rate limit
  * @param onlineWindow a machine is online when it was last seen within this window
+ * @param tlsNames     DNS names and IP addresses of the cloud's TLS certificate, when the cloud
+ *                     issues it itself from the first organisation's CA (no {@code identity.pem}
+ *                     in the data folder)
+ * @param certificateValidity how long machine certificates issued at enrolment are valid
  */
-public record CloudConfig(Path dataDir, String host, int port, Bootstrap bootstrap, Limits limits, Duration onlineWindow) {
+public record CloudConfig(Path dataDir, String host, int port, Bootstrap bootstrap, Limits limits, Duration onlineWindow,
+                          List<String> tlsNames, Duration certificateValidity) {
   public static final int DEFAULT_PORT = 443;
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final Duration DEFAULT_ONLINE_WINDOW = Duration.ofSeconds(120);
+  /** Names and addresses in the cloud's own TLS certificate when the cloud issues it itself. */
+  public static final List<String> DEFAULT_TLS_NAMES = List.of("localhost", "127.0.0.1", "::1");
+  /** How long a machine certificate is valid. */
+  public static final Duration DEFAULT_CERTIFICATE_VALIDITY = Duration.ofDays(365);
 
   public CloudConfig {
     if (dataDir == null) {
@@ -34,28 +44,37 @@ public record CloudConfig(Path dataDir, String host, int port, Bootstrap bootstr
     if (onlineWindow.isNegative() || onlineWindow.isZero()) {
       throw new IllegalArgumentException("onlineWindow must be positive, was " + onlineWindow);
     }
+    tlsNames = tlsNames == null || tlsNames.isEmpty() ? DEFAULT_TLS_NAMES : List.copyOf(tlsNames);
+    certificateValidity = certificateValidity == null ? DEFAULT_CERTIFICATE_VALIDITY : certificateValidity;
+    if (certificateValidity.compareTo(Duration.ofHours(1)) < 0 || certificateValidity.compareTo(Duration.ofDays(3650)) > 0) {
+      throw new IllegalArgumentException("certificateValidity must be 1 hour to 10 years, was " + certificateValidity);
+    }
+  }
+
+  public CloudConfig(Path dataDir, String host, int port, Bootstrap bootstrap, Limits limits, Duration onlineWindow) {
+    this(dataDir, host, port, bootstrap, limits, onlineWindow, null, null);
   }
 
   /** Defaults for everything but the data folder. */
   public static CloudConfig inFolder(Path dataDir) {
-    return new CloudConfig(dataDir, null, DEFAULT_PORT, null, null, null);
+    return new CloudConfig(dataDir, null, DEFAULT_PORT, null, null, null, null, null);
   }
 
   /** The same configuration on another port (0: a free one). */
   public CloudConfig withPort(int newPort) {
-    return new CloudConfig(dataDir, host, newPort, bootstrap, limits, onlineWindow);
+    return new CloudConfig(dataDir, host, newPort, bootstrap, limits, onlineWindow, tlsNames, certificateValidity);
   }
 
   /**
-   * What the first start creates: the organisation, its admin user (stored as an Argon2id hash) and
-   * the site key that connectors upload with (stored as its SHA-256). A null password or site key
-   * is generated and written once to {@code DATA/first-login.txt} (mode 0600); secrets are never logged.
+   * What the first start creates: the organisation with its certificate authority, and its admin
+   * user (stored as an Argon2id hash). A null password is generated and written once to
+   * {@code DATA/first-login.txt} (mode 0600); secrets are never logged.
    */
-  public record Bootstrap(String organisation, String user, String password, String siteKey) {
+  public record Bootstrap(String organisation, String user, String password) {
     public static final String DEFAULT_ORGANISATION = "outpost";
     public static final String DEFAULT_USER = "admin";
     public static final int MIN_SECRET_LENGTH = 12;
-    static final Bootstrap DEFAULT = new Bootstrap(null, null, null, null);
+    static final Bootstrap DEFAULT = new Bootstrap(null, null, null);
 
     public Bootstrap {
       organisation = organisation == null || organisation.isBlank() ? DEFAULT_ORGANISATION : organisation.strip();
@@ -64,9 +83,6 @@ public record CloudConfig(Path dataDir, String host, int port, Bootstrap bootstr
       requireName(user, "bootstrap.user");
       if (password != null && password.length() < MIN_SECRET_LENGTH) {
         throw new IllegalArgumentException("bootstrap.password must have at least " + MIN_SECRET_LENGTH + " characters");
-      }
-      if (siteKey != null && siteKey.length() < MIN_SECRET_LENGTH) {
-        throw new IllegalArgumentException("bootstrap.siteKey must have at least " + MIN_SECRET_LENGTH + " characters");
       }
     }
 
@@ -80,8 +96,7 @@ public record CloudConfig(Path dataDir, String host, int port, Bootstrap bootstr
     @Override
     public String toString() {
       return "Bootstrap[organisation=" + organisation + ", user=" + user
-          + ", password=" + (password == null ? "generated" : "***")
-          + ", siteKey=" + (siteKey == null ? "generated" : "***") + "]";
+          + ", password=" + (password == null ? "generated" : "***") + "]";
     }
   }
 

@@ -46,40 +46,38 @@ class CloudApiTest {
   static final String ORG = "acme";
   static final String USER = "admin";
   static final String PASSWORD = "correct horse battery";
-  static final String SITE_KEY = "site-key-0123456789";
   static final MachineRef CONNECTOR = new MachineRef("conn-1", "Connector One", Role.CONNECTOR);
   static final MachineRef HUB = new MachineRef("hub-1", "Hub One", Role.HUB);
 
   @TempDir
   static Path dir;
+  static TestCloud test;
   static Vertx vertx;
   static CloudCollector cloud;
   static WebClient client;
   static String token;
+  static TestCloud.Device connector;
 
   @BeforeAll
   static void start() throws Exception {
-    var ca = CertificateAuthority.create(ORG);
-    var keys = MachineKeys.generate();
-    var cert = ca.issue(keys.getPublic(), "cloud", "cloud", List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(30));
-    TlsFiles.write(dir, keys, List.of(cert, ca.certificate()), ca.certificate());
-    vertx = Vertx.vertx();
     var limits = new CloudConfig.Limits(4096, 2048, 2, null);
-    cloud = await(CloudCollector.start(vertx, new CloudConfig(dir, "127.0.0.1", 0,
-        new CloudConfig.Bootstrap(ORG, USER, PASSWORD, SITE_KEY), limits, null)));
-    client = WebClient.create(vertx, new WebClientOptions()
-        .setSsl(true).setVerifyHost(true)
-        .setTrustOptions(new PemTrustOptions().addCertPath(dir.resolve(TlsFiles.CA_FILE).toString()))
-        .setDefaultHost("127.0.0.1").setDefaultPort(cloud.port()));
-    token = login(PASSWORD).bodyAsJsonObject().getString("token");
+    test = TestCloud.start(dir, limits);
+    vertx = test.vertx;
+    cloud = test.cloud;
+    client = test.client;
+    token = test.token;
+    connector = test.connector(CONNECTOR.uid(), dir.resolve("connector"));
+    for (String hub : List.of("hub-1", "hub-3")) {
+      var enrolled = test.enrol(hub, MachineKeys.generate(), Role.HUB, test.enrolmentToken(Role.HUB));
+      assertEquals(200, enrolled.statusCode(), enrolled.bodyAsString());
+    }
   }
 
   @AfterAll
   static void stop() throws Exception {
-    if (cloud != null) {
-      await(cloud.stop());
+    if (test != null) {
+      test.close();
     }
-    await(vertx.close());
   }
 
   static <T> T await(Future<T> future) throws Exception {
@@ -100,8 +98,8 @@ class CloudApiTest {
         .sendBuffer(Buffer.buffer(body)));
   }
 
-  static HttpResponse<Buffer> upload(String siteKey, String contentType, byte[] body) throws Exception {
-    return await(client.post("/device/v1/batches").bearerTokenAuthentication(siteKey)
+  static HttpResponse<Buffer> upload(String contentType, byte[] body) throws Exception {
+    return await(connector.client().post("/device/v1/batches")
         .putHeader("Content-Type", contentType).sendBuffer(Buffer.buffer(body)));
   }
 
@@ -133,12 +131,12 @@ class CloudApiTest {
   void anUploadIsStoredOnceAndReadBackOldestFirst() throws Exception {
     long start = Instant.now().minusSeconds(600).toEpochMilli();
     var first = uploadOf(HUB, 1, 5, start);
-    var ack = upload(SITE_KEY, Wire.CBOR, Wire.toCbor(first));
+    var ack = upload(Wire.CBOR, Wire.toCbor(first));
     assertEquals(200, ack.statusCode(), ack.bodyAsString());
-    assertEquals(new JsonObject().put("stored", 5).put("duplicates", 0), ack.bodyAsJsonObject());
+    assertEquals(new JsonObject().put("stored", 5).put("duplicates", 0).put("refused", 0), ack.bodyAsJsonObject());
 
-    var again = upload(SITE_KEY, Wire.CBOR, Wire.toCbor(first));
-    assertEquals(new JsonObject().put("stored", 0).put("duplicates", 5), again.bodyAsJsonObject());
+    var again = upload(Wire.CBOR, Wire.toCbor(first));
+    assertEquals(new JsonObject().put("stored", 0).put("duplicates", 5).put("refused", 0), again.bodyAsJsonObject());
 
     JsonArray rows = get("/api/v1/machines/hub-1/measurements?sensor=memory&from="
         + Instant.ofEpochMilli(start).minusSeconds(1) + "&to=" + Instant.now()).bodyAsJsonArray();
@@ -165,19 +163,23 @@ class CloudApiTest {
   void badUploadsAreRefusedAndStoreNothing() throws Exception {
     long before = cloud.store().count();
     var good = Wire.toCbor(uploadOf(new MachineRef("hub-2", "Hub Two", Role.HUB), 1, 3, System.currentTimeMillis()));
-    assertError(upload("wrong-key-000000", Wire.CBOR, good), 401, "site key");
-    assertError(upload(SITE_KEY, "application/json", good), 415, "cbor");
-    assertError(upload(SITE_KEY, Wire.CBOR, new byte[] {(byte) 0xbf, 0x01, 0x02}), 400, "Upload");
-    assertEquals(413, upload(SITE_KEY, Wire.CBOR, new byte[8192]).statusCode());
+    assertError(await(client.post("/device/v1/batches").putHeader("Content-Type", Wire.CBOR).sendBuffer(Buffer.buffer(good))),
+        401, "client certificate");
+    assertError(upload("application/json", good), 415, "cbor");
+    assertError(upload(Wire.CBOR, new byte[] {(byte) 0xbf, 0x01, 0x02}), 400, "Upload");
+    assertEquals(413, upload(Wire.CBOR, new byte[8192]).statusCode());
     var wrongVersion = Map.of("v", 99, "via", "conn-1", "batches", List.of());
-    assertError(upload(SITE_KEY, Wire.CBOR, Wire.toCbor(wrongVersion)), 400, "version");
+    assertError(upload(Wire.CBOR, Wire.toCbor(wrongVersion)), 400, "version");
+    var notEnrolled = upload(Wire.CBOR, good);
+    assertEquals(200, notEnrolled.statusCode(), notEnrolled.bodyAsString());
+    assertEquals(3, notEnrolled.bodyAsJsonObject().getLong("refused"), "a hub that is not enrolled may not send");
     assertEquals(before, cloud.store().count());
     assertEquals(404, get("/api/v1/machines/hub-2").statusCode());
   }
 
   @Test
   void aSensorIsConfiguredCentrallyAndBadBodiesChangeNothing() throws Exception {
-    upload(SITE_KEY, Wire.CBOR, Wire.toCbor(uploadOf(new MachineRef("hub-3", "Hub Three", Role.HUB), 1, 1, System.currentTimeMillis())));
+    upload(Wire.CBOR, Wire.toCbor(uploadOf(new MachineRef("hub-3", "Hub Three", Role.HUB), 1, 1, System.currentTimeMillis())));
     long version = get("/api/v1/machines/hub-3").bodyAsJsonObject().getLong("configVersion");
 
     assertError(put("/api/v1/machines/hub-3/sensors/web", "{\"type\": \"http\", "), 400, "malformed");
@@ -239,7 +241,6 @@ class CloudApiTest {
       for (Path file : files.filter(Files::isRegularFile).toList()) {
         String content = new String(Files.readAllBytes(file), java.nio.charset.StandardCharsets.ISO_8859_1);
         assertFalse(content.contains(PASSWORD), "password in " + file);
-        assertFalse(content.contains(SITE_KEY), "site key in " + file);
       }
     }
     assertFalse(Files.exists(dir.resolve("first-login.txt")), "nothing generated, nothing to write down");
@@ -247,13 +248,14 @@ class CloudApiTest {
 
   @Test
   void generatedSecretsAreWrittenForTheOwnerOnly(@TempDir Path other) throws Exception {
-    Files.copy(dir.resolve(TlsFiles.KEY_FILE), other.resolve(TlsFiles.KEY_FILE));
-    Files.copy(dir.resolve(TlsFiles.CERTIFICATE_FILE), other.resolve(TlsFiles.CERTIFICATE_FILE));
     var second = await(CloudCollector.start(vertx, new CloudConfig(other, "127.0.0.1", 0, null, null, null)));
     try {
       Path firstLogin = other.resolve("first-login.txt");
       assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(firstLogin)));
       assertTrue(Files.readString(firstLogin).contains("password="));
+      for (Path key : List.of(other.resolve(TlsFiles.KEY_FILE), other.resolve("orgs/1/ca.key"))) {
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(key)), key.toString());
+      }
     } finally {
       await(second.stop());
     }

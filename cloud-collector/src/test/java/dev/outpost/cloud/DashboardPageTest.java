@@ -6,21 +6,26 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.outpost.crypto.CertificateAuthority;
 import dev.outpost.crypto.MachineKeys;
+import dev.outpost.crypto.SigningRequest;
 import dev.outpost.crypto.TlsFiles;
 import dev.outpost.protocol.Batch;
+import dev.outpost.protocol.ChannelMessage;
+import dev.outpost.protocol.Enrolment;
 import dev.outpost.protocol.MachineRef;
 import dev.outpost.protocol.Measurement;
 import dev.outpost.protocol.Role;
 import dev.outpost.protocol.State;
 import dev.outpost.protocol.Upload;
 import dev.outpost.protocol.Wire;
-import io.vertx.core.Vertx;
-import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
-import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,6 +35,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.logging.Level;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -53,20 +59,19 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The dashboard in a real headless Chromium against a real cloud collector: login (wrong, then
- * right), the machine list, a machine's sensors, a sensor's chart, logout; and no Content Security
- * Policy violation on the way. Skips when Debian's chromium and chromedriver are not installed
+ * right), the machine list, a machine's sensors, a sensor's chart, the hubs waiting for approval
+ * (approved and rejected from the page), logout; and no Content Security Policy violation on the
+ * way. The machines enrol as real ones do ({@link TestCloud}): the connector and hub-1 with tokens,
+ * two more hubs without a token through the connector's command channel, so that they wait. Skips
+ * when Debian's chromium and chromedriver are not installed
  * ({@code apt-get install -y --no-install-recommends chromium chromium-driver}).
  *
  * <p>{@code -Doutpost.dashboard.screenshot=/tmp/dashboard.png} saves a screenshot of the page with
- * the chart shown.
+ * the chart shown, and {@code /tmp/dashboard-pending.png} one with the hubs waiting for approval.
  */
 class DashboardPageTest {
   private static final Path CHROMIUM = Path.of("/usr/bin/chromium");
   private static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
-  private static final String ORGANISATION = "demo";
-  private static final String USER = "admin";
-  private static final String PASSWORD = "a-password-123";
-  private static final String SITE_KEY = "a-site-key-1234";
   private static final Duration WAIT = Duration.ofSeconds(15);
 
   @TempDir
@@ -74,9 +79,11 @@ class DashboardPageTest {
   @TempDir
   Path browserProfile;
 
-  private Vertx vertx;
+  private TestCloud test;
   private CloudCollector cloud;
-  private WebClient client;
+  private TestCloud.Device connector;
+  private WebSocketClient webSockets;
+  private WebSocket channel;
   private WebDriver driver;
 
   @BeforeEach
@@ -84,19 +91,8 @@ class DashboardPageTest {
     Assumptions.assumeTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "needs " + CHROMIUM + " and " + CHROMEDRIVER
             + " (apt-get install -y --no-install-recommends chromium chromium-driver)");
-
-    var ca = CertificateAuthority.create(ORGANISATION);
-    var keys = MachineKeys.generate();
-    var cert = ca.issue(keys.getPublic(), "cloud", "cloud", List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(30));
-    TlsFiles.write(dir, keys, List.of(cert, ca.certificate()), ca.certificate());
-
-    vertx = Vertx.vertx();
-    cloud = CloudCollector.start(vertx, new CloudConfig(dir, "127.0.0.1", 0,
-        new CloudConfig.Bootstrap(ORGANISATION, USER, PASSWORD, SITE_KEY), null, null)).await(60, SECONDS);
-    client = WebClient.create(vertx, new WebClientOptions()
-        .setSsl(true)
-        .setTrustOptions(new PemTrustOptions().addCertPath(dir.resolve(TlsFiles.CA_FILE).toString())));
-
+    test = TestCloud.start(dir, null);
+    cloud = test.cloud;
     driver = startChromium();
   }
 
@@ -105,14 +101,11 @@ class DashboardPageTest {
     if (driver != null) {
       driver.quit();
     }
-    if (client != null) {
-      client.close();
+    if (channel != null) {
+      channel.close().await(30, SECONDS);
     }
-    if (cloud != null) {
-      cloud.stop().await(30, SECONDS);
-    }
-    if (vertx != null) {
-      vertx.close().await(30, SECONDS);
+    if (test != null) {
+      test.close();
     }
   }
 
@@ -127,8 +120,9 @@ class DashboardPageTest {
         "--window-size=1200,1300", "--lang=en-US",
         "--user-data-dir=" + browserProfile,
         "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-        // Acceptable only because the server's certificate comes from the throwaway CA this test
-        // created a moment ago in its temporary folder; nothing else is reachable (see the rules above).
+        // Acceptable only because the server's certificate comes from the throwaway CA the cloud
+        // created a moment ago in this test's temporary folder; nothing else is reachable (see the
+        // rules above).
         "--ignore-certificate-errors");
     var logs = new LoggingPreferences();
     logs.enable(LogType.BROWSER, Level.ALL);
@@ -153,11 +147,13 @@ class DashboardPageTest {
     assertTrue(driver.findElement(By.id("login-form")).isDisplayed());
     assertNull(sessionToken());
 
-    // the right one: no machines yet
-    logIn(PASSWORD);
+    // the right one: no machines yet, none waiting for approval
+    logIn(TestCloud.PASSWORD);
     wait.until(ExpectedConditions.visibilityOfElementLocated(By.id("machines-empty")));
     assertFalse(driver.findElement(By.id("login-form")).isDisplayed());
     assertTrue(driver.findElement(By.id("machines-empty")).getText().startsWith("No machines yet"));
+    assertFalse(driver.findElement(By.id("pending-view")).isDisplayed());
+    assertTrue(driver.findElements(By.cssSelector("#pending tr.pending")).isEmpty());
 
     // a hub's measurements arrive: the next refresh (every 5 s) lists it, online
     var usedPercent = List.of(41.0, 44.5, 52.25, 48.0, 61.0, 92.5);
@@ -187,7 +183,34 @@ class DashboardPageTest {
     assertEquals("92.5 %", driver.findElement(By.cssSelector("#chart svg text[data-axis='y-max']")).getText());
     assertEquals("41 %", driver.findElement(By.cssSelector("#chart svg text[data-axis='y-min']")).getText());
     assertEquals(1, driver.findElements(By.cssSelector("#chart svg circle.warning")).size());
-    screenshotIfAsked();
+    screenshotIfAsked("");
+
+    // two hubs ask to join through the connector without a token: they wait for approval
+    askToJoin(List.of("hub-2", "hub-3"));
+    By hub2 = By.cssSelector("#pending tr.pending[data-uid='hub-2']");
+    By hub3 = By.cssSelector("#pending tr.pending[data-uid='hub-3']");
+    wait.until(ExpectedConditions.visibilityOfElementLocated(hub3));
+    wait.until(ExpectedConditions.visibilityOfElementLocated(hub2));
+    // the connector's hello renamed it; a refresh shows its name as the hub's way in
+    wait.until(d -> d.findElement(hub2).getText().contains("Connector One"));
+    String waiting = driver.findElement(hub2).getText();
+    assertTrue(waiting.contains("hub-2 name") && waiting.contains("192.0.2.7") && waiting.contains("SHA256:"), waiting);
+    assertEquals(2, driver.findElements(By.cssSelector("#pending tr.pending")).size());
+    screenshotIfAsked("-pending");
+    assertTrue(driver.findElements(By.cssSelector("#machines tr.machine[data-uid='hub-2']")).isEmpty());
+
+    // approve hub-2: it leaves the list and becomes a machine; reject hub-3 (after confirming)
+    driver.findElement(hub2).findElement(By.cssSelector("button.approve")).click();
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(hub2));
+    wait.until(ExpectedConditions.visibilityOfElementLocated(By.cssSelector("#machines tr.machine[data-uid='hub-2']")));
+    assertTrue(driver.findElement(hub3).isDisplayed());
+    driver.findElement(hub3).findElement(By.cssSelector("button.reject")).click();
+    wait.until(ExpectedConditions.alertIsPresent()).accept();
+    wait.until(ExpectedConditions.invisibilityOfElementLocated(By.id("pending-view")));
+    assertTrue(driver.findElements(By.cssSelector("#pending tr.pending")).isEmpty());
+    assertEquals(Set.of("hub-3"), uids(test.get("/api/v1/machines?state=rejected").bodyAsJsonArray()));
+    assertTrue(uids(test.get("/api/v1/machines?state=approved").bodyAsJsonArray()).contains("hub-2"));
+    assertEquals("", driver.findElement(By.id("status")).getDomProperty("textContent"), "no error shown");
 
     // logout: the login form again, the token gone
     driver.findElement(By.id("logout")).click();
@@ -210,18 +233,43 @@ class DashboardPageTest {
           Map.of("usedPercent", value), Map.of("usedPercent", "%"),
           "memory used " + value + " %" + (last ? " (warning above 90 %)" : "")));
     }
+    // the connector and the hub enrol with tokens (the hub would through its connector); the connector uploads
+    connector = test.connector("conn-1", dir.resolve("conn-1"));
+    var hub = test.enrol("hub-1", MachineKeys.generate(), Role.HUB, test.enrolmentToken(Role.HUB));
+    assertEquals(200, hub.statusCode(), hub.bodyAsString());
     var upload = new Upload("conn-1", List.of(new Batch(new MachineRef("hub-1", "Hub One", Role.HUB), 1, measurements)));
-    var response = client.post(cloud.port(), "127.0.0.1", "/device/v1/batches")
-        .putHeader("Authorization", "Bearer " + SITE_KEY)
-        .putHeader("Content-Type", Wire.CBOR)
-        .sendBuffer(Buffer.buffer(Wire.toCbor(upload)))
-        .await(30, SECONDS);
+    var response = connector.upload(Wire.toCbor(upload));
     assertEquals(200, response.statusCode(), response.bodyAsString());
+    assertEquals(new JsonObject().put("stored", usedPercent.size()).put("duplicates", 0).put("refused", 0),
+        response.bodyAsJsonObject());
     assertEquals(usedPercent.size(), cloud.store().countFor("hub-1"));
   }
 
+  /**
+   * The connector opens its command channel with its certificate and passes on enrolment requests
+   * of hubs that have no token: they wait for an admin.
+   */
+  private void askToJoin(List<String> hubs) throws Exception {
+    var files = TlsFiles.inFolder(connector.folder());
+    webSockets = test.vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setVerifyHost(true)
+        .setTrustOptions(new PemTrustOptions().addCertPath(files.ca().toString()))
+        .setKeyCertOptions(new PemKeyCertOptions().setKeyPath(files.key().toString()).setCertPath(files.certificate().toString())));
+    channel = webSockets.connect(new WebSocketConnectOptions().setSsl(true)
+        .setHost("127.0.0.1").setPort(cloud.port()).setURI("/device/v1/channel")).await(30, SECONDS);
+    channel.writeTextMessage(Wire.toJsonString(new ChannelMessage.Hello(Wire.VERSION,
+        new MachineRef("conn-1", "Connector One", Role.CONNECTOR), List.of(new MachineRef("hub-1", "Hub One", Role.HUB)))));
+    for (String uid : hubs) {
+      var request = new Enrolment.Request(Wire.VERSION, null, SigningRequest.create(MachineKeys.generate(), uid), uid + " name", Role.HUB);
+      channel.writeTextMessage(Wire.toJsonString(new ChannelMessage.EnrolHub(request, "192.0.2.7")));
+    }
+  }
+
+  private static Set<String> uids(JsonArray machines) {
+    return Set.copyOf(machines.stream().map(m -> ((JsonObject) m).getString("uid")).toList());
+  }
+
   private void logIn(String password) {
-    for (var field : Map.of("organisation", ORGANISATION, "user", USER, "password", password).entrySet()) {
+    for (var field : Map.of("organisation", TestCloud.ORGANISATION, "user", TestCloud.USER, "password", password).entrySet()) {
       var input = driver.findElement(By.id(field.getKey()));
       input.clear();
       input.sendKeys(field.getValue());
@@ -257,11 +305,14 @@ class DashboardPageTest {
     assertTrue(violations.isEmpty(), "CSP violations in the browser console: " + violations);
   }
 
-  private void screenshotIfAsked() throws IOException {
+  /** Saves a screenshot when asked to; the suffix goes before the file's extension. */
+  private void screenshotIfAsked(String suffix) throws IOException {
     String target = System.getProperty("outpost.dashboard.screenshot");
     if (target != null && !target.isBlank()) {
+      int dot = target.lastIndexOf('.');
+      String file = dot > target.lastIndexOf('/') ? target.substring(0, dot) + suffix + target.substring(dot) : target + suffix;
       var png = ((ChromeDriver) driver).getScreenshotAs(OutputType.FILE).toPath();
-      Files.copy(png, Path.of(target), StandardCopyOption.REPLACE_EXISTING);
+      Files.copy(png, Path.of(file), StandardCopyOption.REPLACE_EXISTING);
     }
   }
 }

@@ -3,15 +3,18 @@ package dev.outpost.cloud;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.outpost.crypto.CertificateAuthority;
 import dev.outpost.crypto.MachineKeys;
+import dev.outpost.crypto.Pem;
+import dev.outpost.crypto.SigningRequest;
 import dev.outpost.crypto.TlsFiles;
 import dev.outpost.protocol.Batch;
 import dev.outpost.protocol.ChannelMessage;
+import dev.outpost.protocol.Enrolment;
 import dev.outpost.protocol.MachineRef;
 import dev.outpost.protocol.Measurement;
 import dev.outpost.protocol.Role;
@@ -28,11 +31,11 @@ import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
-import io.vertx.ext.web.client.WebClientOptions;
 import io.vertx.json.schema.Draft;
 import io.vertx.json.schema.JsonSchema;
 import io.vertx.json.schema.JsonSchemaOptions;
@@ -46,7 +49,9 @@ import io.vertx.openapi.validation.ResponseValidator;
 import io.vertx.openapi.validation.SchemaValidationException;
 import io.vertx.openapi.validation.ValidatableResponse;
 import io.vertx.openapi.validation.ValidatorException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.KeyPair;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -61,6 +66,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -72,29 +78,35 @@ import org.yaml.snakeyaml.constructor.SafeConstructor;
 /**
  * The OpenAPI document the cloud serves ({@code GET /api/v1/openapi.yaml}, without a token) against
  * the real answers of a running cloud: every {@code /api/v1} operation with its success and error
- * answers, the device ingest and command channel, metrics and health. Answers are checked with
- * vertx-openapi's {@link ResponseValidator} (status, documented headers, body schema) against a
- * strict variant of the served document, in which every object schema that lists properties admits
- * no others: a field the server adds, drops, renames or types differently fails here until the
- * document says so. Request bodies the test sends, the upload (in its JSON form; CBOR has the same
- * fields) and the command channel's frames are checked against the document's schemas too.
+ * answers (sites, enrolment tokens and the approval of machines included), the device enrolment,
+ * ingest and command channel, metrics and health. Answers are checked with vertx-openapi's
+ * {@link ResponseValidator} (status, documented headers, body schema) against a strict variant of
+ * the served document, in which every object schema that lists properties admits no others: a
+ * field the server adds, drops, renames or types differently fails here until the document says
+ * so. Request bodies the test sends, the upload (in its JSON form; CBOR has the same fields) and
+ * the command channel's frames are checked against the document's schemas too.
  */
 class OpenApiContractTest {
-  static final String ORG = "acme";
-  static final String USER = "admin";
-  static final String PASSWORD = "correct horse battery";
-  static final String SITE_KEY = "site-key-0123456789";
+  static final String ORG = TestCloud.ORGANISATION;
+  static final String USER = TestCloud.USER;
+  static final String PASSWORD = TestCloud.PASSWORD;
   static final MachineRef CONNECTOR = new MachineRef("conn-1", "Connector One", Role.CONNECTOR);
   static final MachineRef HUB = new MachineRef("hub-1", "Hub One", Role.HUB);
   static final long MAX_API_BODY_BYTES = 2048;
   static final String JSON = "application/json";
+  /** Where the hubs that enrol through the connector's channel say they connected from. */
+  static final String HUB_ADDRESS = "192.0.2.7";
 
   @TempDir
   static Path dir;
+  static TestCloud test;
   static Vertx vertx;
   static CloudCollector cloud;
+  /** Trusts the cloud's CA, presents no certificate: users, and machines before they enrol. */
   static WebClient client;
   static String token;
+  /** conn-1, enrolled, with its client certificate. */
+  static TestCloud.Device connector;
   static long firstMeasurementMs;
 
   /** The document as served. */
@@ -112,24 +124,15 @@ class OpenApiContractTest {
 
   @BeforeAll
   static void start() throws Exception {
-    var ca = CertificateAuthority.create(ORG);
-    var keys = MachineKeys.generate();
-    var cert = ca.issue(keys.getPublic(), "cloud", "cloud", List.of("localhost"), List.of("127.0.0.1"), Duration.ofDays(30));
-    TlsFiles.write(dir, keys, List.of(cert, ca.certificate()), ca.certificate());
-    vertx = Vertx.vertx();
     var limits = new CloudConfig.Limits(4096, MAX_API_BODY_BYTES, 2, null);
-    cloud = await(CloudCollector.start(vertx, new CloudConfig(dir, "127.0.0.1", 0,
-        new CloudConfig.Bootstrap(ORG, USER, PASSWORD, SITE_KEY), limits, null)));
-    client = WebClient.create(vertx, new WebClientOptions()
-        .setSsl(true).setVerifyHost(true)
-        .setTrustOptions(new PemTrustOptions().addCertPath(dir.resolve(TlsFiles.CA_FILE).toString()))
-        .setDefaultHost("127.0.0.1").setDefaultPort(cloud.port()));
+    test = TestCloud.start(dir, limits);
+    vertx = test.vertx;
+    cloud = test.cloud;
+    client = test.client;
+    token = test.token;
+    assertTrue(Files.exists(dir.resolve(TlsFiles.CA_FILE)), "the cloud issued its own TLS certificate and wrote its CA");
 
-    firstMeasurementMs = Instant.now().minusSeconds(600).toEpochMilli();
-    var first = uploadOf(HUB, 1, 5, firstMeasurementMs);
-    var ack = upload(SITE_KEY, Wire.CBOR, Wire.toCbor(first));
-    assertEquals(200, ack.statusCode(), ack.bodyAsString());
-
+    // the document first, so that the enrolments and uploads below are checked against it
     var served = await(client.get("/api/v1/openapi.yaml").send());
     assertEquals(200, served.statusCode(), "the document is served without a token: " + served.bodyAsString());
     assertEquals("application/yaml", mediaType(served.getHeader("Content-Type")));
@@ -139,16 +142,30 @@ class OpenApiContractTest {
         .setBaseUri("app:///").setOutputFormat(OutputFormat.Basic));
     components.dereference(DOCUMENT_URI, JsonSchema.of(closed(document.copy())));
 
+    // conn-1 enrols with a connector token, hub-1 with a hub token (as it would through conn-1)
+    connector = test.connector(CONNECTOR.uid(), dir.resolve(CONNECTOR.uid()));
+    var hubRequest = enrolmentJson(HUB.uid(), MachineKeys.generate(), Role.HUB, test.enrolmentToken(Role.HUB));
+    assertRequestConforms("enrol", hubRequest, true);
+    var enrolled = conforms("enrol", enrol(hubRequest));
+    assertEquals(200, enrolled.statusCode(), enrolled.bodyAsString());
+    assertEquals("approved", enrolled.bodyAsJsonObject().getString("state"), enrolled.bodyAsString());
+
+    firstMeasurementMs = Instant.now().minusSeconds(600).toEpochMilli();
+    var first = uploadOf(HUB, 1, 5, firstMeasurementMs);
+    var ack = conforms("uploadBatches", upload(connector, Wire.CBOR, Wire.toCbor(first)));
+    assertEquals(new JsonObject().put("stored", 5).put("duplicates", 0).put("refused", 0), ack.bodyAsJsonObject());
+
     // the CBOR upload has the fields of the Upload schema (CBOR and JSON encodings share them)
     assertComponent("Upload", new JsonObject(Wire.toJsonString(first)), true);
     assertComponent("Upload", new JsonObject(Wire.toJsonString(first)).put("v", 2), false);
 
-    // the connector opens its command channel: conn-1 appears, and its hello is answered
+    // the connector opens its command channel with its certificate: its hello is answered
+    var files = TlsFiles.inFolder(connector.folder());
     webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setVerifyHost(true)
-        .setTrustOptions(new PemTrustOptions().addCertPath(dir.resolve(TlsFiles.CA_FILE).toString())));
+        .setTrustOptions(new PemTrustOptions().addCertPath(files.ca().toString()))
+        .setKeyCertOptions(new PemKeyCertOptions().setKeyPath(files.key().toString()).setCertPath(files.certificate().toString())));
     channel = await(webSockets.connect(new WebSocketConnectOptions().setSsl(true)
-        .setHost("127.0.0.1").setPort(cloud.port()).setURI("/device/v1/channel")
-        .putHeader("Authorization", "Bearer " + SITE_KEY)));
+        .setHost("127.0.0.1").setPort(cloud.port()).setURI("/device/v1/channel")));
     channel.textMessageHandler(frames::add);
     var hello = new JsonObject(Wire.toJsonString(new ChannelMessage.Hello(Wire.VERSION, CONNECTOR, List.of(HUB))));
     assertComponent("ChannelMessage", hello, true);
@@ -156,16 +173,10 @@ class OpenApiContractTest {
     channel.writeTextMessage(hello.encode());
     var configured = new TreeSet<String>();
     while (configured.size() < 2) {
-      String frame = frames.poll(10, TimeUnit.SECONDS);
-      assertNotNull(frame, "configure frames for both machines, got " + configured);
-      var message = new JsonObject(frame);
-      assertComponent("ChannelMessage", message, true);
-      assertEquals("configure", message.getString("type"), frame);
+      var message = frame(m -> "configure".equals(m.getString("type")));
       configured.add(message.getJsonObject("config").getString("machine"));
     }
     assertEquals(new TreeSet<>(List.of("conn-1", "hub-1")), configured);
-
-    token = login(USER, PASSWORD).bodyAsJsonObject().getString("token");
   }
 
   @AfterAll
@@ -173,10 +184,9 @@ class OpenApiContractTest {
     if (channel != null) {
       await(channel.close());
     }
-    if (cloud != null) {
-      await(cloud.stop());
+    if (test != null) {
+      test.close();
     }
-    await(vertx.close());
   }
 
   static <T> T await(Future<T> future) throws Exception {
@@ -196,13 +206,20 @@ class OpenApiContractTest {
         "GET /api/v1/openapi.yaml",
         "POST /api/v1/login",
         "POST /api/v1/logout",
+        "GET /api/v1/sites",
+        "POST /api/v1/sites",
+        "POST /api/v1/sites/{id}/tokens",
         "GET /api/v1/machines",
         "GET /api/v1/machines/{uid}",
+        "POST /api/v1/machines/{uid}/approve",
+        "POST /api/v1/machines/{uid}/reject",
+        "POST /api/v1/machines/{uid}/revoke",
         "GET /api/v1/machines/{uid}/sensors",
         "GET /api/v1/machines/{uid}/sensors/{id}",
         "PUT /api/v1/machines/{uid}/sensors/{id}",
         "DELETE /api/v1/machines/{uid}/sensors/{id}",
         "GET /api/v1/machines/{uid}/measurements",
+        "POST /device/v1/enrol",
         "POST /device/v1/batches",
         "GET /device/v1/channel",
         "GET /metrics",
@@ -210,6 +227,16 @@ class OpenApiContractTest {
         "GET /health/ready"));
     assertEquals(implemented, described);
     assertEquals("3.1.0", document.getString("openapi"));
+
+    // enrolment needs no credentials; every other device call takes the machine's certificate
+    JsonObject schemes = document.getJsonObject("components").getJsonObject("securitySchemes");
+    assertEquals(Set.of("userToken", "clientCertificate"), schemes.fieldNames());
+    assertEquals("mutualTLS", schemes.getJsonObject("clientCertificate").getString("type"));
+    var device = new JsonArray().add(new JsonObject().put("clientCertificate", new JsonArray()));
+    assertEquals(device, operation("/device/v1/batches", "post").getJsonArray("security"));
+    assertEquals(device, operation("/device/v1/channel", "get").getJsonArray("security"));
+    assertEquals(new JsonArray(), operation("/device/v1/enrol", "post").getJsonArray("security"));
+    assertEquals(new JsonArray().add(new JsonObject().put("userToken", new JsonArray())), document.getJsonArray("security"));
   }
 
   @Test
@@ -270,11 +297,13 @@ class OpenApiContractTest {
 
     // machines
     JsonArray machines = conforms("listMachines", get("/api/v1/machines")).bodyAsJsonArray();
-    assertEquals(Set.of("conn-1", "hub-1"), Set.copyOf(machines.stream().map(m -> ((JsonObject) m).getString("uid")).toList()));
+    assertTrue(uids(machines).containsAll(List.of("conn-1", "hub-1")), machines.encode());
     JsonObject hub = conforms("getMachine", get("/api/v1/machines/hub-1")).bodyAsJsonObject();
     assertEquals("conn-1", hub.getString("via"));
-    JsonObject connector = conforms("getMachine", get("/api/v1/machines/conn-1")).bodyAsJsonObject();
-    assertTrue(connector.containsKey("via") && connector.getValue("via") == null, connector.encode());
+    assertEquals("approved", hub.getString("state"));
+    JsonObject conn = conforms("getMachine", get("/api/v1/machines/conn-1")).bodyAsJsonObject();
+    assertTrue(conn.containsKey("via") && conn.getValue("via") == null, conn.encode());
+    assertEquals("approved", conn.getString("state"));
     assertError(conforms("getMachine", get("/api/v1/machines/nobody")), 404, "nobody");
     long version = hub.getLong("configVersion");
 
@@ -322,7 +351,7 @@ class OpenApiContractTest {
     assertEquals(5, rows.size(), rows.encode());
     // without from: the hour before now, so a measurement of two hours ago is left out
     var old = new Measurement("memory", Instant.now().minus(Duration.ofHours(2)).toEpochMilli(), State.OK, Map.of(), Map.of(), "old");
-    assertEquals(200, upload(SITE_KEY, Wire.CBOR, Wire.toCbor(new Upload(CONNECTOR.uid(), List.of(new Batch(HUB, 6, List.of(old)))))).statusCode());
+    assertEquals(200, upload(connector, Wire.CBOR, Wire.toCbor(new Upload(CONNECTOR.uid(), List.of(new Batch(HUB, 6, List.of(old)))))).statusCode());
     assertEquals(5, conforms("listMeasurements", get("/api/v1/machines/hub-1/measurements")).bodyAsJsonArray().size());
     assertEquals(6, conforms("listMeasurements", get("/api/v1/machines/hub-1/measurements?from="
         + Instant.now().minus(Duration.ofHours(3)))).bodyAsJsonArray().size());
@@ -336,6 +365,10 @@ class OpenApiContractTest {
     assertError(conforms("listMeasurements", get("/api/v1/machines/hub-1/measurements?sensor=a%20b")), 400, "sensor");
     assertError(conforms("listMeasurements", get("/api/v1/machines/nobody/measurements")), 404, "nobody");
 
+    sitesAndTokens();
+    approvals();
+    revocation();
+
     // logout with a second session; its token is dead afterwards
     String second = login(USER, PASSWORD).bodyAsJsonObject().getString("token");
     var out = conforms("logout", await(client.post("/api/v1/logout").bearerTokenAuthentication(second).send()));
@@ -346,29 +379,224 @@ class OpenApiContractTest {
     // every /api/v1 operation of the document was checked against a real success answer
     for (Operation op : strict.operations()) {
       if (op.getOpenAPIPath().startsWith("/api/v1/") && !op.getOperationId().equals("getOpenApiDocument")) {
-        assertTrue(checked.contains(op.getOperationId() + " 200") || checked.contains(op.getOperationId() + " 204"),
+        assertTrue(checked.contains(op.getOperationId() + " 200") || checked.contains(op.getOperationId() + " 201")
+                || checked.contains(op.getOperationId() + " 204"),
             op.getOperationId() + " was checked with a success answer: " + new TreeSet<>(checked));
       }
     }
+  }
+
+  /** Sites and enrolment tokens. */
+  static void sitesAndTokens() throws Exception {
+    JsonArray sites = conforms("listSites", get("/api/v1/sites")).bodyAsJsonArray();
+    assertTrue(sites.stream().map(JsonObject.class::cast).anyMatch(site -> site.getInteger("id") == test.siteId
+        && "main".equals(site.getString("name"))), sites.encode());
+
+    var siteBody = new JsonObject().put("name", "  Second site ");
+    assertRequestConforms("createSite", siteBody, true);
+    var created = conforms("createSite", post("/api/v1/sites", siteBody));
+    assertEquals(201, created.statusCode(), created.bodyAsString());
+    JsonObject second = created.bodyAsJsonObject();
+    assertEquals("Second site", second.getString("name"));
+    assertTrue(conforms("listSites", get("/api/v1/sites")).bodyAsJsonArray().contains(second));
+    var colour = new JsonObject().put("name", "Third").put("colour", "red");
+    assertRequestConforms("createSite", colour, false);
+    assertError(conforms("createSite", post("/api/v1/sites", colour)), 400, "unknown field colour");
+    assertError(conforms("createSite", post("/api/v1/sites", new JsonObject().put("name", " "))), 400, "name");
+    assertRequestConforms("createSite", new JsonObject(), false);
+    assertError(conforms("createSite", post("/api/v1/sites", new JsonObject())), 400, "name");
+    assertError(conforms("createSite", post("/api/v1/sites", new JsonObject().put("name", "main"))), 409, "main");
+    assertError(conforms("createSite", await(client.post("/api/v1/sites").bearerTokenAuthentication(token)
+        .putHeader("Content-Type", "text/plain").sendBuffer(Buffer.buffer("{\"name\": \"x\"}")))), 415, "text/plain");
+    assertError(conforms("createSite", await(client.post("/api/v1/sites").sendJsonObject(siteBody))), 401, "log in");
+
+    // a hub token serves many hubs for validHours; a connector token one connector, 24 hours by default
+    var hubBody = new JsonObject().put("role", "hub").put("validHours", 2);
+    assertRequestConforms("createToken", hubBody, true);
+    var hubToken = conforms("createToken", post("/api/v1/sites/" + second.getInteger("id") + "/tokens", hubBody));
+    assertEquals(201, hubToken.statusCode(), hubToken.bodyAsString());
+    JsonObject issued = hubToken.bodyAsJsonObject();
+    assertEquals("hub", issued.getString("role"));
+    assertEquals(second.getInteger("id"), issued.getInteger("site"));
+    assertTrue(issued.getBoolean("reusable"));
+    assertAbout(Duration.ofHours(2), Instant.parse(issued.getString("expiresAt")));
+    var connectorToken = conforms("createToken", post("/api/v1/sites/" + test.siteId + "/tokens",
+        new JsonObject().put("role", "connector"))).bodyAsJsonObject();
+    assertFalse(connectorToken.getBoolean("reusable"));
+    assertAbout(Duration.ofHours(24), Instant.parse(connectorToken.getString("expiresAt")));
+    assertFalse(connectorToken.getString("token").equals(issued.getString("token")));
+
+    var gateway = new JsonObject().put("role", "gateway");
+    assertRequestConforms("createToken", gateway, false);
+    assertError(conforms("createToken", post("/api/v1/sites/" + test.siteId + "/tokens", gateway)), 400, "role");
+    assertRequestConforms("createToken", new JsonObject(), false);
+    assertError(conforms("createToken", post("/api/v1/sites/" + test.siteId + "/tokens", new JsonObject())), 400, "role");
+    var forever = new JsonObject().put("role", "hub").put("validHours", 100_000);
+    assertRequestConforms("createToken", forever, false);
+    assertError(conforms("createToken", post("/api/v1/sites/" + test.siteId + "/tokens", forever)), 400, "validHours");
+    assertError(conforms("createToken", post("/api/v1/sites/9999/tokens", hubBody)), 404, "9999");
+    assertError(conforms("createToken", post("/api/v1/sites/main/tokens", hubBody)), 404, "main");
+  }
+
+  /** Hubs that come through the connector without a token wait; an admin approves or rejects them. */
+  static void approvals() throws Exception {
+    assertEquals(new JsonArray(), conforms("listMachines", get("/api/v1/machines?state=pending")).bodyAsJsonArray());
+    for (String uid : List.of("hub-5", "hub-6")) {
+      var request = new Enrolment.Request(Wire.VERSION, null, SigningRequest.create(MachineKeys.generate(), uid),
+          uid + " name", Role.HUB);
+      var enrolHub = new JsonObject(Wire.toJsonString(new ChannelMessage.EnrolHub(request, HUB_ADDRESS)));
+      assertComponent("ChannelMessage", enrolHub, true);
+      channel.writeTextMessage(enrolHub.encode());
+      var answer = hubEnrolment(uid).getJsonObject("answer");
+      assertEquals("pending", answer.getString("state"), answer.encode());
+      assertTrue(answer.getValue("certificate") == null && answer.getValue("ca") == null, answer.encode());
+    }
+
+    JsonArray pending = conforms("listMachines", get("/api/v1/machines?state=pending")).bodyAsJsonArray();
+    assertEquals(List.of("hub-5", "hub-6"), uids(pending));
+    JsonObject waiting = pending.getJsonObject(0);
+    assertEquals("hub", waiting.getString("role"));
+    assertEquals("pending", waiting.getString("state"));
+    assertEquals("hub-5 name", waiting.getString("name"));
+    assertEquals("conn-1", waiting.getString("via"));
+    assertEquals(HUB_ADDRESS, waiting.getString("address"));
+    assertTrue(waiting.getString("fingerprint").startsWith("SHA256:"), waiting.encode());
+    assertTrue(waiting.containsKey("certificateExpires") && waiting.getValue("certificateExpires") == null, waiting.encode());
+    assertError(conforms("getMachine", get("/api/v1/machines/hub-5")), 404, "hub-5");
+    assertError(conforms("listMachines", get("/api/v1/machines?state=lost")), 400, "state");
+
+    // approve: the certificate is issued and goes to the connector; the hub is a machine now
+    var approved = conforms("approveMachine", post("/api/v1/machines/hub-5/approve", null));
+    assertEquals(200, approved.statusCode(), approved.bodyAsString());
+    assertEquals("approved", approved.bodyAsJsonObject().getString("state"));
+    assertAbout(CloudConfig.DEFAULT_CERTIFICATE_VALIDITY, Instant.parse(approved.bodyAsJsonObject().getString("certificateExpires")));
+    var answer = hubEnrolment("hub-5").getJsonObject("answer");
+    assertEquals("approved", answer.getString("state"));
+    assertTrue(answer.getString("certificate").startsWith("-----BEGIN CERTIFICATE-----"), answer.encode());
+    assertTrue(answer.getString("ca").startsWith("-----BEGIN CERTIFICATE-----"), answer.encode());
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> get("/api/v1/machines/hub-5").statusCode() == 200);
+    JsonObject hub5 = conforms("getMachine", get("/api/v1/machines/hub-5")).bodyAsJsonObject();
+    assertEquals("conn-1", hub5.getString("via"));
+    assertEquals("approved", hub5.getString("state"));
+    assertEquals(200, conforms("approveMachine", post("/api/v1/machines/hub-5/approve", null)).statusCode(), "again: no change");
+
+    // reject: told to the connector; no certificate
+    var rejected = conforms("rejectMachine", post("/api/v1/machines/hub-6/reject", null));
+    assertEquals(200, rejected.statusCode(), rejected.bodyAsString());
+    assertEquals("rejected", rejected.bodyAsJsonObject().getString("state"));
+    assertEquals("rejected", hubEnrolment("hub-6").getJsonObject("answer").getString("state"));
+    assertEquals(200, conforms("rejectMachine", post("/api/v1/machines/hub-6/reject", null)).statusCode(), "again: no change");
+
+    assertError(conforms("approveMachine", post("/api/v1/machines/hub-6/approve", null)), 409, "rejected");
+    assertError(conforms("rejectMachine", post("/api/v1/machines/hub-5/reject", null)), 409, "approved");
+    assertError(conforms("approveMachine", post("/api/v1/machines/nobody/approve", null)), 404, "nobody");
+    assertError(conforms("rejectMachine", post("/api/v1/machines/nobody/reject", null)), 404, "nobody");
+    assertError(conforms("approveMachine", await(client.post("/api/v1/machines/hub-6/approve").send())), 401, "log in");
+
+    assertEquals(new JsonArray(), conforms("listMachines", get("/api/v1/machines?state=pending")).bodyAsJsonArray());
+    assertEquals(List.of("hub-6"), uids(conforms("listMachines", get("/api/v1/machines?state=REJECTED")).bodyAsJsonArray()));
+    assertTrue(uids(conforms("listMachines", get("/api/v1/machines?state=approved")).bodyAsJsonArray())
+        .containsAll(List.of("conn-1", "hub-1", "hub-5")));
+  }
+
+  /** A revoked hub's measurements are refused; the connector is told. */
+  static void revocation() throws Exception {
+    var hub7 = new MachineRef("hub-7", "Hub Seven", Role.HUB);
+    var enrolled = conforms("enrol", enrol(enrolmentJson(hub7.uid(), MachineKeys.generate(), Role.HUB, test.enrolmentToken(Role.HUB))));
+    assertEquals(200, enrolled.statusCode(), enrolled.bodyAsString());
+    long now = System.currentTimeMillis();
+    assertEquals(new JsonObject().put("stored", 2).put("duplicates", 0).put("refused", 0),
+        conforms("uploadBatches", upload(connector, Wire.CBOR, Wire.toCbor(uploadOf(hub7, 1, 2, now)))).bodyAsJsonObject());
+
+    var revoked = conforms("revokeMachine", post("/api/v1/machines/hub-7/revoke", null));
+    assertEquals(200, revoked.statusCode(), revoked.bodyAsString());
+    assertEquals("revoked", revoked.bodyAsJsonObject().getString("state"));
+    frame(m -> "revoked".equals(m.getString("type")) && "hub-7".equals(m.getString("uid")));
+    assertEquals(new JsonObject().put("stored", 0).put("duplicates", 0).put("refused", 3),
+        conforms("uploadBatches", upload(connector, Wire.CBOR, Wire.toCbor(uploadOf(hub7, 3, 3, now + 5000)))).bodyAsJsonObject());
+    assertEquals("revoked", conforms("getMachine", get("/api/v1/machines/hub-7")).bodyAsJsonObject().getString("state"));
+    assertEquals(200, conforms("revokeMachine", post("/api/v1/machines/hub-7/revoke", null)).statusCode(), "again: no change");
+    assertError(conforms("approveMachine", post("/api/v1/machines/hub-7/approve", null)), 409, "revoked");
+    assertError(conforms("revokeMachine", post("/api/v1/machines/nobody/revoke", null)), 404, "nobody");
+    assertTrue(uids(conforms("listMachines", get("/api/v1/machines?state=revoked")).bodyAsJsonArray()).contains("hub-7"));
   }
 
   // ---------------------------------------------------------------------------------------------
   // device, monitoring
 
   @Test
-  void deviceAndMonitoringEndpointsAnswerAsDocumented() throws Exception {
-    var good = Wire.toCbor(uploadOf(new MachineRef("hub-9", "Hub Nine", Role.HUB), 1, 2, System.currentTimeMillis()));
-    var ack = conforms("uploadBatches", upload(SITE_KEY, Wire.CBOR, good)).bodyAsJsonObject();
-    assertEquals(new JsonObject().put("stored", 2).put("duplicates", 0), ack);
-    assertEquals(new JsonObject().put("stored", 0).put("duplicates", 2),
-        conforms("uploadBatches", upload(SITE_KEY, Wire.CBOR, good)).bodyAsJsonObject());
-    assertError(conforms("uploadBatches", upload("wrong-key-000000", Wire.CBOR, good)), 401, "site key");
-    assertError(conforms("uploadBatches", upload(SITE_KEY, JSON, good)), 415, "cbor");
-    assertError(conforms("uploadBatches", upload(SITE_KEY, Wire.CBOR, new byte[] {(byte) 0xbf, 0x01, 0x02})), 400, "Upload");
-    assertError(conforms("uploadBatches", upload(SITE_KEY, Wire.CBOR, new byte[8192])), 413, "");
+  void enrolmentAnswersAsDocumented() throws Exception {
+    // a connector with a connector token: its certificate and the CA
+    var keys = MachineKeys.generate();
+    String connectorToken = test.enrolmentToken(Role.CONNECTOR);
+    var request = enrolmentJson("conn-2", keys, Role.CONNECTOR, connectorToken);
+    assertRequestConforms("enrol", request, true);
+    assertRequestConforms("enrol", request.copy().put("colour", "red"), false);
+    assertRequestConforms("enrol", request.copy().put("v", 2), false);
+    var enrolled = conforms("enrol", enrol(request));
+    assertEquals(200, enrolled.statusCode(), enrolled.bodyAsString());
+    var answer = Wire.fromJson(enrolled.body().getBytes(), Enrolment.Answer.class);
+    assertEquals("conn-2", answer.uid());
+    assertEquals(Enrolment.State.APPROVED, answer.state());
+    var chain = Pem.decodeCertificates(answer.certificate(), "answer");
+    assertEquals(keys.getPublic(), chain.get(0).getPublicKey());
+    assertEquals(Pem.readCertificates(dir.resolve(TlsFiles.CA_FILE)).get(0), Pem.decodeCertificates(answer.ca(), "answer").get(0),
+        "the CA of the answer is the one the cloud's own certificate comes from");
 
-    assertError(conforms("commandChannel", await(client.get("/device/v1/channel").send())), 401, "site key");
-    assertError(conforms("commandChannel", await(client.get("/device/v1/channel").bearerTokenAuthentication(SITE_KEY).send())), 400, "WebSocket");
+    // the connector token is used up; unknown, malformed, missing and wrong-role tokens are refused
+    assertError(conforms("enrol", enrol(enrolmentJson("conn-3", MachineKeys.generate(), Role.CONNECTOR, connectorToken))), 403, "used");
+    String unknown = "A".repeat(43) + connectorToken.substring(connectorToken.indexOf('.'));
+    assertError(conforms("enrol", enrol(enrolmentJson("conn-3", MachineKeys.generate(), Role.CONNECTOR, unknown))), 403, "unknown");
+    assertError(conforms("enrol", enrol(enrolmentJson("conn-3", MachineKeys.generate(), Role.CONNECTOR, "not-a-token"))), 400, "token");
+    assertError(conforms("enrol", enrol(enrolmentJson("conn-3", MachineKeys.generate(), Role.CONNECTOR, null))), 401, "token");
+    assertError(conforms("enrol", enrol(enrolmentJson("conn-3", MachineKeys.generate(), Role.CONNECTOR,
+        test.enrolmentToken(Role.HUB)))), 403, "hub");
+    // another key for a known UID
+    assertError(conforms("enrol", enrol(enrolmentJson("conn-2", MachineKeys.generate(), Role.CONNECTOR,
+        test.enrolmentToken(Role.CONNECTOR)))), 409, "another key");
+
+    // bad signing requests and bodies
+    var badCsr = request.copy().put("token", test.enrolmentToken(Role.CONNECTOR))
+        .put("csr", "-----BEGIN CERTIFICATE REQUEST-----\nAAAA\n-----END CERTIFICATE REQUEST-----\n");
+    assertRequestConforms("enrol", badCsr, true);
+    assertError(conforms("enrol", enrol(badCsr)), 400, "csr");
+    var badUid = enrolmentJson("conn 4", MachineKeys.generate(), Role.CONNECTOR, test.enrolmentToken(Role.CONNECTOR));
+    assertError(conforms("enrol", enrol(badUid)), 400, "common name");
+    assertError(conforms("enrol", enrol(request.copy().put("colour", "red"))), 400, "colour");
+    assertError(conforms("enrol", enrol(request.copy().put("v", 2))), 400, "version");
+    assertError(conforms("enrol", enrolRaw(Buffer.buffer("{\"v\": 1, "))), 400, "");
+    assertError(conforms("enrol", enrolRaw(Buffer.buffer(" ".repeat(70_000)))), 413, "");
+  }
+
+  @Test
+  void deviceAndMonitoringEndpointsAnswerAsDocumented() throws Exception {
+    var hub9 = new MachineRef("hub-9", "Hub Nine", Role.HUB);
+    var hubDevice = enrolled(hub9.uid(), Role.HUB, dir.resolve(hub9.uid()));
+    var good = Wire.toCbor(uploadOf(hub9, 1, 2, System.currentTimeMillis()));
+    var ack = conforms("uploadBatches", upload(connector, Wire.CBOR, good)).bodyAsJsonObject();
+    assertEquals(new JsonObject().put("stored", 2).put("duplicates", 0).put("refused", 0), ack);
+    assertEquals(new JsonObject().put("stored", 0).put("duplicates", 2).put("refused", 0),
+        conforms("uploadBatches", upload(connector, Wire.CBOR, good)).bodyAsJsonObject());
+    // a source that never enrolled: refused and counted, nothing stored
+    var stranger = Wire.toCbor(uploadOf(new MachineRef("hub-10", "Hub Ten", Role.HUB), 1, 3, System.currentTimeMillis()));
+    assertEquals(new JsonObject().put("stored", 0).put("duplicates", 0).put("refused", 3),
+        conforms("uploadBatches", upload(connector, Wire.CBOR, stranger)).bodyAsJsonObject());
+    // a hub in fallback uploads its own measurements itself, but not as another machine
+    var own = Wire.toCbor(uploadOf(hub9.uid(), hub9, 3, 1, System.currentTimeMillis()));
+    assertEquals(new JsonObject().put("stored", 1).put("duplicates", 0).put("refused", 0),
+        conforms("uploadBatches", upload(hubDevice, Wire.CBOR, own)).bodyAsJsonObject());
+    assertError(conforms("uploadBatches", upload(hubDevice, Wire.CBOR, good)), 403, "via");
+
+    assertError(conforms("uploadBatches", await(client.post("/device/v1/batches").putHeader("Content-Type", Wire.CBOR)
+        .sendBuffer(Buffer.buffer(good)))), 401, "client certificate");
+    assertError(conforms("uploadBatches", upload(connector, JSON, good)), 415, "cbor");
+    assertError(conforms("uploadBatches", upload(connector, Wire.CBOR, new byte[] {(byte) 0xbf, 0x01, 0x02})), 400, "Upload");
+    assertError(conforms("uploadBatches", upload(connector, Wire.CBOR, new byte[8192])), 413, "");
+
+    assertError(conforms("commandChannel", await(client.get("/device/v1/channel").send())), 401, "client certificate");
+    assertError(conforms("commandChannel", await(connector.client().get("/device/v1/channel").send())), 400, "WebSocket");
+    assertError(conforms("commandChannel", await(hubDevice.client().get("/device/v1/channel").send())), 403, "hub");
 
     var metrics = conforms("getMetrics", await(client.get("/metrics").send()));
     assertTrue(metrics.bodyAsString().contains("outpost_measurements_stored_total"));
@@ -567,24 +795,96 @@ class OpenApiContractTest {
     return await(client.get(path).bearerTokenAuthentication(token).send());
   }
 
+  /** POST with a JSON body, or none when null. */
+  static HttpResponse<Buffer> post(String path, JsonObject body) throws Exception {
+    var request = client.post(path).bearerTokenAuthentication(token);
+    return await(body == null ? request.send() : request.sendJsonObject(body));
+  }
+
   static HttpResponse<Buffer> put(String path, String body) throws Exception {
     HttpRequest<Buffer> request = client.request(HttpMethod.PUT, path).bearerTokenAuthentication(token)
         .putHeader("Content-Type", JSON);
     return await(request.sendBuffer(Buffer.buffer(body)));
   }
 
-  static HttpResponse<Buffer> upload(String siteKey, String contentType, byte[] body) throws Exception {
-    return await(client.post("/device/v1/batches").bearerTokenAuthentication(siteKey)
-        .putHeader("Content-Type", contentType).sendBuffer(Buffer.buffer(body)));
+  static HttpResponse<Buffer> upload(TestCloud.Device device, String contentType, byte[] body) throws Exception {
+    return await(device.client().post("/device/v1/batches").putHeader("Content-Type", contentType).sendBuffer(Buffer.buffer(body)));
   }
 
   static Upload uploadOf(MachineRef source, long firstSeq, int count, long startMs) {
+    return uploadOf(CONNECTOR.uid(), source, firstSeq, count, startMs);
+  }
+
+  static Upload uploadOf(String via, MachineRef source, long firstSeq, int count, long startMs) {
     var measurements = new ArrayList<Measurement>();
     for (int i = 0; i < count; i++) {
       measurements.add(new Measurement("memory", startMs + i * 1000L, i == count - 1 ? State.WARNING : State.OK,
           Map.of("usedPercent", 40.0 + i), Map.of("usedPercent", "%"), "used " + (40 + i) + " %"));
     }
-    return new Upload(CONNECTOR.uid(), List.of(new Batch(source, firstSeq, measurements)));
+    return new Upload(via, List.of(new Batch(source, firstSeq, measurements)));
+  }
+
+  /** An enrolment request as a machine sends it. */
+  static JsonObject enrolmentJson(String uid, KeyPair keys, Role role, String enrolmentToken) {
+    return new JsonObject(Wire.toJsonString(new Enrolment.Request(Wire.VERSION, enrolmentToken,
+        SigningRequest.create(keys, uid), uid + " name", role)));
+  }
+
+  static HttpResponse<Buffer> enrol(JsonObject request) throws Exception {
+    return enrolRaw(request.toBuffer());
+  }
+
+  static HttpResponse<Buffer> enrolRaw(Buffer body) throws Exception {
+    return await(client.post("/device/v1/enrol").putHeader("Content-Type", JSON).sendBuffer(body));
+  }
+
+  /** A machine enrolled with a fresh token of its role, its TLS files in the folder, and its client. */
+  static TestCloud.Device enrolled(String uid, Role role, Path folder) throws Exception {
+    var keys = MachineKeys.generate();
+    var answer = conforms("enrol", enrol(enrolmentJson(uid, keys, role, test.enrolmentToken(role))));
+    assertEquals(200, answer.statusCode(), answer.bodyAsString());
+    var enrolled = Wire.fromJson(answer.body().getBytes(), Enrolment.Answer.class);
+    Files.createDirectories(folder);
+    TlsFiles.write(folder, keys, Pem.decodeCertificates(enrolled.certificate(), "answer"),
+        Pem.decodeCertificates(enrolled.ca(), "answer").get(0));
+    return new TestCloud.Device(uid, folder, test.deviceClient(folder));
+  }
+
+  /** The next command channel frame that matches, checking every frame on the way against the document. */
+  static JsonObject frame(Predicate<JsonObject> wanted) throws InterruptedException {
+    var seen = new ArrayList<String>();
+    while (true) {
+      String text = frames.poll(10, TimeUnit.SECONDS);
+      assertNotNull(text, "no such frame on the command channel; seen " + seen);
+      var message = new JsonObject(text);
+      assertComponent("ChannelMessage", message, true);
+      if (wanted.test(message)) {
+        return message;
+      }
+      seen.add(message.getString("type"));
+    }
+  }
+
+  /** The next hub-enrolment frame of the hub, with an answer (not a refusal). */
+  static JsonObject hubEnrolment(String uid) throws InterruptedException {
+    var message = frame(m -> "hub-enrolment".equals(m.getString("type")) && uid.equals(m.getString("uid")));
+    assertNull(message.getValue("refused"), message.encode());
+    return message;
+  }
+
+  static List<String> uids(JsonArray machines) {
+    return machines.stream().map(m -> ((JsonObject) m).getString("uid")).toList();
+  }
+
+  /** The time is about this long from now (within five minutes). */
+  static void assertAbout(Duration fromNow, Instant time) {
+    var expected = Instant.now().plus(fromNow);
+    assertTrue(Duration.between(expected, time).abs().compareTo(Duration.ofMinutes(5)) < 0, time + " is about " + expected);
+  }
+
+  /** An operation object of the document as served. */
+  static JsonObject operation(String path, String method) {
+    return document.getJsonObject("paths").getJsonObject(path).getJsonObject(method);
   }
 
   static void assertError(HttpResponse<Buffer> response, int status, String mentions) {

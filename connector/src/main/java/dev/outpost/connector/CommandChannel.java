@@ -48,6 +48,13 @@ public final class CommandChannel extends VerticleBase {
         channel.send(Wire.toJsonString(new ChannelMessage.MachinesSeen(List.of(message.body()))));
       }
     });
+    vertx.eventBus().<ChannelMessage.EnrolHub>consumer(ConnectorAddresses.HUB_ENROL, message -> {
+      if (channel != null) {
+        channel.send(Wire.toJsonString(message.body()));
+      } else {
+        log.info("a hub asks to be enrolled while the cloud is out of reach; it will ask again");
+      }
+    });
     connect();
     return Future.succeededFuture();
   }
@@ -88,7 +95,7 @@ public final class CommandChannel extends VerticleBase {
     };
     vertx.executeBlocking(hubConfigs::known)
         .compose(hubs -> Future.fromCompletionStage(
-                dialer.openChannel(PATH, Map.of("Authorization", "Bearer " + config.siteKey()), listener), context)
+                dialer.openChannel(PATH, Map.of(), listener), context)
             .map(opened -> {
               opened.send(Wire.toJsonString(new ChannelMessage.Hello(Wire.VERSION, connector, hubs)));
               return opened;
@@ -120,6 +127,11 @@ public final class CommandChannel extends VerticleBase {
         }).onSuccess(saved -> vertx.eventBus().publish(ConnectorAddresses.HUB_CONFIG, saved))
             .onFailure(e -> log.error("cannot keep the configuration of hub {}: {}", machineConfig.machine(), e.getMessage()));
       }
+    } else if (message instanceof ChannelMessage.HubEnrolment enrolment) {
+      vertx.eventBus().publish(ConnectorAddresses.HUB_ENROLMENT, enrolment);
+    } else if (message instanceof ChannelMessage.Revoked revoked) {
+      log.warn("the cloud revoked machine {}", revoked.uid());
+      vertx.eventBus().publish(ConnectorAddresses.REVOKED, revoked.uid());
     } else {
       log.warn("unexpected {} from the cloud; ignored", message.getClass().getSimpleName());
     }

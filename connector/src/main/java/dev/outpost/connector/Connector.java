@@ -50,8 +50,11 @@ public final class Connector {
   public static Future<Connector> start(Vertx vertx, ConnectorConfig config) {
     SensorHub.registerCodecs(vertx);
     LocalCodec.register(vertx, MachineRef.class);
+    LocalCodec.register(vertx, dev.outpost.protocol.ChannelMessage.EnrolHub.class);
+    LocalCodec.register(vertx, dev.outpost.protocol.ChannelMessage.HubEnrolment.class);
     return vertx.executeBlocking(() -> {
       MachineRef machine = MachineIdentity.loadOrCreate(config.dataDir(), config.name(), Role.CONNECTOR);
+      CloudEnrolment.ensure(config, machine);
       Dialer dialer = Dialer.create(config.cloud(), TlsFiles.inFolder(config.dataDir()));
       return new Opened(machine, Outbox.open(config.dataDir().resolve(OUTBOX_FILE), config.outbox()), dialer);
     }).compose(opened -> {

@@ -7,6 +7,13 @@ public final class ConnectorAddresses {
   /** The cloud sent a configuration for one of the hubs (body: {@link dev.outpost.protocol.MachineConfig}). */
   public static final String HUB_CONFIG = "hubs.config";
 
+  /** A hub asks to be enrolled (body: {@link dev.outpost.protocol.ChannelMessage.EnrolHub}); the channel passes it on. */
+  public static final String HUB_ENROL = "hubs.enrol";
+  /** The cloud's answer to a hub's enrolment (body: {@link dev.outpost.protocol.ChannelMessage.HubEnrolment}). */
+  public static final String HUB_ENROLMENT = "hubs.enrolment";
+  /** A machine was revoked (body: its uid as String); its links close and stay refused. */
+  public static final String REVOKED = "machines.revoked";
+
   private ConnectorAddresses() {
   }
 }

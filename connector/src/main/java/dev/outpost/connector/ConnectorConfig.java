@@ -14,12 +14,13 @@ import java.time.Duration;
  * @param lanHost  the address the LAN gateway listens on (a LAN address; never one reachable from the internet)
  * @param lanPort  the LAN gateway's TLS port, {@value HubConfig#DEFAULT_CONNECTOR_PORT} by default
  * @param cloud    how to reach the cloud (endpoints, ports, proxy, backoff)
- * @param siteKey  the site's key, proof of the connector's right to upload
+ * @param token    the one-time enrolment token made in the cloud for this connector; needed only
+ *                 until the connector is enrolled (its certificate is in the data folder)
  * @param outbox   limits of the connector's outbox
  * @param uplink   how the connector uploads
  */
 public record ConnectorConfig(Path dataDir, String name, String lanHost, int lanPort, DialerConfig cloud,
-                              String siteKey, OutboxLimits outbox, Uplink uplink) {
+                              String token, OutboxLimits outbox, Uplink uplink) {
   public static final String DEFAULT_LAN_HOST = "0.0.0.0";
 
   public ConnectorConfig {
@@ -39,9 +40,7 @@ public record ConnectorConfig(Path dataDir, String name, String lanHost, int lan
     if (cloud == null) {
       throw new IllegalArgumentException("cloud (endpoints of the cloud collector) is required");
     }
-    if (siteKey == null || siteKey.isBlank()) {
-      throw new IllegalArgumentException("siteKey is required");
-    }
+    token = token == null || token.isBlank() ? null : token.strip();
     outbox = outbox == null ? OutboxLimits.DEFAULTS : outbox;
     uplink = uplink == null ? Uplink.DEFAULTS : uplink;
   }
@@ -49,7 +48,12 @@ public record ConnectorConfig(Path dataDir, String name, String lanHost, int lan
   @Override
   public String toString() {
     return "ConnectorConfig[dataDir=" + dataDir + ", name=" + name + ", lan=" + lanHost + ":" + lanPort
-        + ", cloud=" + cloud + ", siteKey=***]";
+        + ", cloud=" + cloud + ", token=" + (token == null ? "none" : "***") + "]";
+  }
+
+  /** The same configuration with this enrolment token (from the command line). */
+  public ConnectorConfig withToken(String newToken) {
+    return new ConnectorConfig(dataDir, name, lanHost, lanPort, cloud, newToken, outbox, uplink);
   }
 
   private static String hostName() {

@@ -15,12 +15,20 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
-import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.ServerWebSocket;
-import io.vertx.core.net.PemKeyCertOptions;
+import dev.outpost.crypto.CryptoException;
+import dev.outpost.crypto.MachineCertificates;
+import dev.outpost.crypto.Pem;
+import dev.outpost.crypto.SigningRequest;
+import dev.outpost.protocol.ChannelMessage;
+import dev.outpost.transport.VertxTls;
+import java.security.cert.X509Certificate;
+import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,44 +36,67 @@ import org.slf4j.LoggerFactory;
  * The connector's LAN side: a TLS WebSocket endpoint where hubs deliver their batches. A frame is
  * acknowledged only after the connector's own durable write; configurations from the cloud are
  * passed on to the hub they are for, at once if it is linked, else when it next says hello.
+ *
+ * <p>A hub with a certificate from the organisation's CA (role hub, not revoked) links and sends;
+ * a hub without one may only ask to be enrolled, which the connector passes on to the cloud over
+ * its command channel, and answers when the cloud does. Revocations from the cloud close the hub's
+ * link at once and are kept in {@code revoked.json}, so they hold across restarts and outages.
  */
 public final class LanGateway extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(LanGateway.class);
   private static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+  /** Marks a session whose certificate failed the checks. */
+  private static final String INVALID = "\u0000invalid";
 
   private final ConnectorConfig config;
   private final Outbox outbox;
   private final HubConfigs hubConfigs;
   private final Map<String, ServerWebSocket> linked = new HashMap<>();
+  private final Map<String, ServerWebSocket> enrolling = new HashMap<>();
+  private final Set<String> revoked = ConcurrentHashMap.newKeySet();
+  private final Revocations revocations;
+  private X509Certificate ca;
   private HttpServer server;
 
   public LanGateway(ConnectorConfig config, Outbox outbox, HubConfigs hubConfigs) {
     this.config = config;
     this.outbox = outbox;
     this.hubConfigs = hubConfigs;
+    this.revocations = new Revocations(config.dataDir());
   }
 
   @Override
   public Future<?> start() {
     var tls = TlsFiles.inFolder(config.dataDir());
-    server = vertx.createHttpServer(new HttpServerOptions()
+    // Hubs present their certificates when they have one (checked against ca.pem); new hubs connect without.
+    server = vertx.createHttpServer(VertxTls.httpServer(tls)
         .setHost(config.lanHost())
         .setPort(config.lanPort())
-        .setSsl(true)
-        .setKeyCertOptions(new PemKeyCertOptions().setKeyPath(tls.key().toString()).setCertPath(tls.certificate().toString()))
-        .setEnabledSecureTransportProtocols(Set.of("TLSv1.3", "TLSv1.2"))
         .setMaxWebSocketMessageSize(MAX_MESSAGE_BYTES));
     server.webSocketHandshakeHandler(handshake -> {
-      if (ConnectorLink.PATH.equals(handshake.path())) {
-        handshake.accept();
-      } else {
+      if (!ConnectorLink.PATH.equals(handshake.path())) {
         handshake.reject(404);
+        return;
+      }
+      String uid = certified(certificates(handshake::peerCertificates), handshake.remoteAddress());
+      if (INVALID.equals(uid) || (uid != null && revoked.contains(uid))) {
+        log.warn("refused hub {} from {}: {}", uid == null || INVALID.equals(uid) ? "link" : uid, handshake.remoteAddress(),
+            INVALID.equals(uid) ? "invalid certificate" : "revoked");
+        handshake.reject(403);
+      } else {
+        handshake.accept();
       }
     });
     server.webSocketHandler(this::accept);
     server.requestHandler(request -> request.response().setStatusCode(404).end());
     vertx.eventBus().<MachineConfig>consumer(ConnectorAddresses.HUB_CONFIG, message -> forward(message.body()));
-    return server.listen();
+    vertx.eventBus().<ChannelMessage.HubEnrolment>consumer(ConnectorAddresses.HUB_ENROLMENT, message -> enrolment(message.body()));
+    vertx.eventBus().<String>consumer(ConnectorAddresses.REVOKED, message -> revoke(message.body()));
+    return vertx.executeBlocking(() -> {
+      ca = Pem.readCertificates(tls.ca()).get(0);
+      revoked.addAll(revocations.load());
+      return null;
+    }).compose(v -> server.listen());
   }
 
   @Override
@@ -84,11 +115,60 @@ public final class LanGateway extends VerticleBase {
   }
 
   private void accept(ServerWebSocket ws) {
-    var session = new Session(ws);
+    var session = new Session(ws, certified(certificates(ws::peerCertificates), ws.remoteAddress()));
     ws.binaryMessageHandler(session::received);
     ws.textMessageHandler(text -> session.refuse("text frames are not part of the LAN protocol"));
     ws.closeHandler(v -> session.closed());
     ws.exceptionHandler(e -> log.debug("hub link {}: {}", ws.remoteAddress(), e.getMessage()));
+  }
+
+  /** What the peer presented: a certificate chain, or an empty list. */
+  private interface PeerCertificates {
+    List<java.security.cert.Certificate> get() throws Exception;
+  }
+
+  private static List<X509Certificate> certificates(PeerCertificates peer) {
+    try {
+      var certificates = peer.get();
+      return certificates == null ? List.of() : certificates.stream().map(X509Certificate.class::cast).toList();
+    } catch (Exception e) {
+      return List.of();
+    }
+  }
+
+  /** The uid in the hub's certificate, checked against the CA and the role; null without a certificate. */
+  private String certified(List<X509Certificate> chain, Object from) {
+    if (chain.isEmpty()) {
+      return null;
+    }
+    try {
+      return MachineCertificates.verify(chain, ca, Role.HUB.wireName(), Instant.now()).uid();
+    } catch (CryptoException e) {
+      log.warn("refused a hub certificate from {}: {}", from, e.getMessage());
+      return INVALID;
+    }
+  }
+
+  private void enrolment(ChannelMessage.HubEnrolment enrolment) {
+    ServerWebSocket ws = enrolling.get(enrolment.uid());
+    if (ws != null && !ws.isClosed()) {
+      ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.EnrolmentState(enrolment.uid(), enrolment.answer(),
+          enrolment.refused()))));
+    }
+  }
+
+  private void revoke(String uid) {
+    if (revoked.add(uid)) {
+      vertx.executeBlocking(() -> {
+        revocations.save(revoked);
+        return null;
+      }).onFailure(e -> log.error("cannot keep the revocation of {}: {}", uid, e.getMessage()));
+    }
+    ServerWebSocket ws = linked.remove(uid);
+    if (ws != null) {
+      ws.close((short) 1008, "revoked");
+      log.warn("hub {} revoked: link closed", uid);
+    }
   }
 
   private void forward(MachineConfig config) {
@@ -101,10 +181,13 @@ public final class LanGateway extends VerticleBase {
   /** One hub's link. */
   private final class Session {
     private final ServerWebSocket ws;
+    private final String certifiedUid;
     private MachineRef hub;
+    private String enrollingUid;
 
-    Session(ServerWebSocket ws) {
+    Session(ServerWebSocket ws, String certifiedUid) {
       this.ws = ws;
+      this.certifiedUid = certifiedUid;
     }
 
     void received(Buffer buffer) {
@@ -115,7 +198,11 @@ public final class LanGateway extends VerticleBase {
         refuse("bad frame: " + e.getMessage());
         return;
       }
-      if (message instanceof LanMessage.Hello hello) {
+      if (INVALID.equals(certifiedUid)) {
+        refuse("the hub's certificate is not valid here");
+      } else if (message instanceof LanMessage.Enrol enrol) {
+        enrol(enrol);
+      } else if (message instanceof LanMessage.Hello hello) {
         hello(hello);
       } else if (hub == null) {
         refuse("the first frame must be hello");
@@ -126,9 +213,43 @@ public final class LanGateway extends VerticleBase {
       }
     }
 
+    private void enrol(LanMessage.Enrol enrol) {
+      if (certifiedUid != null || hub != null) {
+        refuse("this hub is enrolled already");
+        return;
+      }
+      String uid;
+      try {
+        uid = SigningRequest.parse(enrol.request().csr()).commonName();
+      } catch (CryptoException e) {
+        refuse("bad signing request: " + e.getMessage());
+        return;
+      }
+      if (revoked.contains(uid)) {
+        refuse("hub " + uid + " is revoked");
+        return;
+      }
+      enrollingUid = uid;
+      enrolling.put(uid, ws);
+      String address = ws.remoteAddress() == null ? null : ws.remoteAddress().hostAddress();
+      vertx.eventBus().send(ConnectorAddresses.HUB_ENROL, new ChannelMessage.EnrolHub(enrol.request(), address));
+    }
+
     private void hello(LanMessage.Hello hello) {
       if (hub != null) {
         refuse("hello sent twice");
+        return;
+      }
+      if (certifiedUid == null) {
+        refuse("enrol first: a hub links with its certificate");
+        return;
+      }
+      if (!certifiedUid.equals(hello.machine().uid())) {
+        refuse("hello names " + hello.machine().uid() + ", the certificate " + certifiedUid);
+        return;
+      }
+      if (revoked.contains(certifiedUid)) {
+        refuse("hub " + certifiedUid + " is revoked");
         return;
       }
       if (hello.machine().role() != Role.HUB) {
@@ -175,6 +296,9 @@ public final class LanGateway extends VerticleBase {
     }
 
     void closed() {
+      if (enrollingUid != null && enrolling.get(enrollingUid) == ws) {
+        enrolling.remove(enrollingUid);
+      }
       if (hub != null && linked.get(hub.uid()) == ws) {
         linked.remove(hub.uid());
         log.info("hub {} unlinked", hub.uid());

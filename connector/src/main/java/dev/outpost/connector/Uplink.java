@@ -90,8 +90,7 @@ public final class Uplink extends VerticleBase {
 
   private void send(List<Outbox.Entry> entries) {
     var upload = new Upload(machineUid, entries.stream().map(Outbox.Entry::batch).toList());
-    vertx.executeBlocking(() -> dialer.send("POST", INGEST_PATH, Wire.CBOR, Wire.toCbor(upload),
-            Map.of("Authorization", "Bearer " + config.siteKey())), false)
+    vertx.executeBlocking(() -> dialer.send("POST", INGEST_PATH, Wire.CBOR, Wire.toCbor(upload), Map.of()), false)
         .onComplete(result -> {
           inFlight--;
           List<Long> keys = entries.stream().map(Outbox.Entry::key).toList();
@@ -109,7 +108,7 @@ public final class Uplink extends VerticleBase {
       failures = 0;
       long count = upload.batches().stream().mapToLong(b -> b.measurements().size()).sum();
       uploaded.addAndGet(count);
-      logAck(response);
+      logAck(response, count);
       Future.fromCompletionStage(outbox.remove(keys), context).onComplete(r -> pump());
     } else if (status == 400 || status == 413 || status == 422) {
       // The cloud will never take these: keep the rest of the queue moving, and say so loudly.
@@ -123,14 +122,15 @@ public final class Uplink extends VerticleBase {
     }
   }
 
-  private void logAck(DialResponse response) {
-    if (log.isDebugEnabled()) {
-      try {
-        var ack = Wire.fromJson(response.body(), UploadAck.class);
-        log.debug("cloud stored {}, discarded {} repeats", ack.stored(), ack.duplicates());
-      } catch (WireFormatException e) {
-        log.debug("unreadable ack: {}", e.getMessage());
+  private void logAck(DialResponse response, long sent) {
+    try {
+      var ack = Wire.fromJson(response.body(), UploadAck.class);
+      if (ack.refused() > 0) {
+        log.warn("cloud refused {} of {} measurements: their hubs are not (or no longer) approved", ack.refused(), sent);
       }
+      log.debug("cloud stored {}, discarded {} repeats", ack.stored(), ack.duplicates());
+    } catch (WireFormatException e) {
+      log.warn("unreadable ack from the cloud: {}", e.getMessage());
     }
   }
 

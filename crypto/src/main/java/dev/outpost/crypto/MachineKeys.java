@@ -49,4 +49,14 @@ public final class MachineKeys {
       throw new CryptoException("this JVM has no SHA-256", e);
     }
   }
+
+  /**
+   * The pin of a key as enrolment tokens carry it: the SHA-256 of its SubjectPublicKeyInfo,
+   * unpadded base64url (the same digest as {@link #fingerprint}, in a form that fits a token).
+   */
+  public static String pin(PublicKey key) {
+    String fingerprint = fingerprint(key);
+    byte[] digest = Base64.getDecoder().decode(fingerprint.substring("SHA256:".length()));
+    return Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+  }
 }

@@ -63,9 +63,20 @@ public final class Pem {
 
   /** Every certificate in the file, in file order; at least one. */
   public static List<X509Certificate> readCertificates(Path file) {
+    return decodeCertificates(read(file), file.toString());
+  }
+
+  /**
+   * Every certificate in PEM text received from elsewhere (an enrolment answer), in order; at
+   * least one.
+   *
+   * @param source what the text is, for error messages
+   */
+  public static List<X509Certificate> decodeCertificates(String pem, String source) {
     var converter = new JcaX509CertificateConverter();
     var certificates = new ArrayList<X509Certificate>();
-    try (var parser = new PEMParser(new StringReader(read(file)))) {
+    var file = source;
+    try (var parser = new PEMParser(new StringReader(pem == null ? "" : pem))) {
       for (Object block; (block = parser.readObject()) != null; ) {
         if (!(block instanceof X509CertificateHolder holder)) {
           throw new CryptoException(file + ": block " + (certificates.size() + 1) + " is "
@@ -74,7 +85,11 @@ public final class Pem {
         certificates.add(converter.getCertificate(holder));
       }
     } catch (IOException | CertificateException | RuntimeException e) {
-      throw invalid(file, "certificate", e);
+      if (e instanceof CryptoException crypto) {
+        throw crypto;
+      }
+      throw new CryptoException(file + " is not a valid PEM certificate (truncated or corrupted?): "
+          + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()), e);
     }
     if (certificates.isEmpty()) {
       throw new CryptoException(file + " holds no PEM certificate (no -----BEGIN CERTIFICATE----- block)");

@@ -123,4 +123,18 @@ public record TlsFiles(Path key, Path certificate, Path ca) {
           + e.getMessage(), e);
     }
   }
+
+  /**
+   * A client TLS context limited to {@link #PROTOCOLS} that presents no certificate and trusts what
+   * the given trust manager trusts: for a machine's first contact, before it has an identity.
+   */
+  public static SSLContext anonymousClientContext(X509TrustManager trust) {
+    try {
+      var context = SSLContext.getInstance("TLS");
+      context.init(null, new TrustManager[] {trust}, new SecureRandom());
+      return new ProtocolLimitedSslContext(context, PROTOCOLS.toArray(String[]::new));
+    } catch (GeneralSecurityException e) {
+      throw new CryptoException("cannot build a TLS context: " + e.getMessage(), e);
+    }
+  }
 }

@@ -14,9 +14,17 @@ final class ConnectorCommand implements Callable<Integer> {
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "The connector's config file (JSON).")
   Path config;
 
+  @Option(names = "--token", paramLabel = "TOKEN",
+      description = "One-time enrolment token made in the cloud for this connector; needed on the first start only.")
+  String token;
+
   @Override
   public Integer call() {
     ConnectorConfig connectorConfig = ConfigFiles.read(config, ConnectorConfig.class);
-    return RoleRunner.run("connector", vertx -> Connector.start(vertx, connectorConfig), Connector::stop);
+    if (token != null) {
+      connectorConfig = connectorConfig.withToken(token);
+    }
+    var finalConfig = connectorConfig;
+    return RoleRunner.run("connector", vertx -> Connector.start(vertx, finalConfig), Connector::stop);
   }
 }

@@ -41,7 +41,7 @@ final class DemoCommand implements Callable<Integer> {
     }, "demo-shutdown"));
     System.out.println("Dashboard: " + site.dashboard());
     System.out.println("Login: " + LocalSite.ORGANISATION + " / " + LocalSite.ADMIN + " / " + site.password());
-    System.out.println("CA certificate (to trust the dashboard): " + data.resolve("ca").resolve("ca.pem").toAbsolutePath());
+    System.out.println("CA certificate (to trust the dashboard): " + data.resolve("cloud").resolve("ca.pem").toAbsolutePath());
     System.out.println("Press Ctrl-C to stop.");
     try {
       stopped.await();

@@ -48,7 +48,7 @@ final class IngestBench implements Callable<Integer> {
       throw new UserError("--hubs must be 1 to 200 and --seconds 1 to 3600");
     }
     Path root = data != null ? data : Files.createTempDirectory("outpost-bench-");
-    var site = LocalSite.start(root, 0, hubs);
+    var site = LocalSite.start(root, 0, hubs, hubs);
     var running = new AtomicBoolean(true);
     var feeders = new ArrayList<Thread>();
     try {

@@ -4,9 +4,6 @@ import dev.outpost.cloud.CloudCollector;
 import dev.outpost.cloud.CloudConfig;
 import dev.outpost.connector.Connector;
 import dev.outpost.connector.ConnectorConfig;
-import dev.outpost.crypto.CertificateAuthority;
-import dev.outpost.crypto.MachineKeys;
-import dev.outpost.crypto.Pem;
 import dev.outpost.crypto.TlsFiles;
 import dev.outpost.hub.HubConfig;
 import dev.outpost.hub.SensorHub;
@@ -16,6 +13,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,23 +30,27 @@ import java.util.concurrent.TimeUnit;
  * its own Vert.x instance and data folder under one root, as they would run on separate machines.
  * Used by {@code outpost demo}, {@code outpost bench ingest} and the end-to-end tests.
  *
- * <p>Until enrolment exists, the site makes its own CA under {@code ROOT/ca}, gives the cloud and
- * the connector TLS server certificates, gives every machine the CA as {@code ca.pem}, and shares
- * one site key between cloud and connector.
+ * <p>Every machine is enrolled through the real paths: the cloud makes its organisation's CA and its
+ * own TLS certificate ({@code ROOT/cloud/ca.pem} is the CA to trust for the dashboard); the
+ * connector enrols with a one-time token; hubs enrol through the connector.
  */
 public final class LocalSite {
   public static final String LOOPBACK = "127.0.0.1";
   public static final String ORGANISATION = "demo";
   public static final String ADMIN = "admin";
+  public static final String SITE = "demo";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
+  private final Path root;
   private final List<Vertx> vertxes;
   private final CloudCollector cloud;
   private final Connector connector;
   private final List<SensorHub> hubs;
   private final String password;
 
-  private LocalSite(List<Vertx> vertxes, CloudCollector cloud, Connector connector, List<SensorHub> hubs, String password) {
+  private LocalSite(Path root, List<Vertx> vertxes, CloudCollector cloud, Connector connector, List<SensorHub> hubs,
+                    String password) {
+    this.root = root;
     this.vertxes = vertxes;
     this.cloud = cloud;
     this.connector = connector;
@@ -64,40 +66,85 @@ public final class LocalSite {
    * @param hubCount  how many hubs
    */
   public static LocalSite start(Path root, int cloudPort, int hubCount) {
+    return start(root, cloudPort, hubCount, 1);
+  }
+
+  /**
+   * Starts the site the way an admin sets one up: the cloud first; then, through its REST API, a
+   * site and enrolment tokens; the connector enrols with its one-time token; the first
+   * {@code hubsWithToken} hubs enrol with the site's hub token (approved at once), the others
+   * without one, and the demo's admin approves them when they show up as pending.
+   */
+  public static LocalSite start(Path root, int cloudPort, int hubCount, int hubsWithToken) {
     var vertxes = new ArrayList<Vertx>();
     try {
       Files.createDirectories(root);
-      var ca = certificateAuthority(root.resolve("ca"));
-      issueServerIdentity(ca, root.resolve("cloud"), "cloud");
-      issueServerIdentity(ca, root.resolve("connector"), "connector");
-      String siteKey = secret(root.resolve("site.key"));
       String password = secret(root.resolve("admin.password"));
+      Path cloudDir = root.resolve("cloud");
 
       Vertx cloudVertx = newVertx(vertxes, 2);
-      var cloud = await(CloudCollector.start(cloudVertx, new CloudConfig(root.resolve("cloud"), LOOPBACK, cloudPort,
-          new CloudConfig.Bootstrap(ORGANISATION, ADMIN, password, siteKey), null, null)));
+      var cloud = await(CloudCollector.start(cloudVertx, new CloudConfig(cloudDir, LOOPBACK, cloudPort,
+          new CloudConfig.Bootstrap(ORGANISATION, ADMIN, password), null, null)));
+      var admin = AdminClient.login(URI.create("https://" + LOOPBACK + ":" + cloud.port()),
+          TlsFiles.inFolder(cloudDir).trustManager(), ORGANISATION, ADMIN, password);
+      int site = admin.site(SITE);
 
+      Path connectorDir = root.resolve("connector");
+      String connectorToken = TlsFiles.inFolder(connectorDir).hasIdentity() ? null : admin.enrolmentToken(site, "connector");
       Vertx connectorVertx = newVertx(vertxes, 2);
       var dialer = new DialerConfig(List.of(LOOPBACK + ":" + cloud.port()), null, null, null, null,
           Duration.ofMillis(200), Duration.ofSeconds(5));
-      var connector = await(Connector.start(connectorVertx, new ConnectorConfig(root.resolve("connector"), "connector",
-          LOOPBACK, 0, dialer, siteKey, null, null)));
+      var connector = await(Connector.start(connectorVertx, new ConnectorConfig(connectorDir, "connector",
+          LOOPBACK, 0, dialer, connectorToken, null, null)));
 
+      String hubToken = null;
       var hubs = new ArrayList<SensorHub>();
+      var waiting = new ArrayList<SensorHub>();
       for (int i = 1; i <= hubCount; i++) {
         Path dir = root.resolve("hub-" + i);
-        trustOnly(ca, dir);
+        boolean enrolled = TlsFiles.inFolder(dir).hasIdentity();
+        String token = null;
+        if (!enrolled && i <= hubsWithToken) {
+          hubToken = hubToken != null ? hubToken : admin.enrolmentToken(site, "hub");
+          token = hubToken;
+        }
         Vertx hubVertx = newVertx(vertxes, 1);
-        hubs.add(await(SensorHub.start(hubVertx, new HubConfig(dir, "hub-" + i,
-            LOOPBACK + ":" + connector.lanPort(), null, null))));
+        var hub = await(SensorHub.start(hubVertx, new HubConfig(dir, "hub-" + i,
+            LOOPBACK + ":" + connector.lanPort(), null, null, token)));
+        hubs.add(hub);
+        if (!enrolled && token == null) {
+          waiting.add(hub);
+        }
       }
-      return new LocalSite(vertxes, cloud, connector, hubs, password);
+      for (SensorHub hub : waiting) {
+        approveWhenPending(admin, hub.machine().uid());
+      }
+      for (SensorHub hub : hubs) {
+        awaitCondition(hub::enrolled, "hub " + hub.machine().name() + " enrolled");
+      }
+      return new LocalSite(root, vertxes, cloud, connector, hubs, password);
     } catch (RuntimeException | IOException e) {
       vertxes.forEach(LocalSite::close);
       if (e instanceof IOException io) {
         throw new UncheckedIOException(io);
       }
       throw (RuntimeException) e;
+    }
+  }
+
+  /** The demo's admin step: approves the hub as soon as it waits for approval. */
+  private static void approveWhenPending(AdminClient admin, String uid) {
+    awaitCondition(() -> admin.pending(uid), "hub " + uid + " asks to be enrolled");
+    admin.approve(uid);
+  }
+
+  private static void awaitCondition(java.util.function.BooleanSupplier condition, String what) {
+    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("timed out after " + START_TIMEOUT.toSeconds() + " s waiting for: " + what);
+      }
+      java.util.concurrent.locks.LockSupport.parkNanos(Duration.ofMillis(50).toNanos());
     }
   }
 
@@ -116,6 +163,12 @@ public final class LocalSite {
   /** The dashboard's address. */
   public String dashboard() {
     return "https://" + LOOPBACK + ":" + cloud.port() + "/";
+  }
+
+  /** The demo's admin, logged in through the cloud's REST API. */
+  AdminClient admin() {
+    return AdminClient.login(java.net.URI.create(dashboard()), TlsFiles.inFolder(root.resolve("cloud")).trustManager(),
+        ORGANISATION, ADMIN, password);
   }
 
   /** The admin's password (made on first start, kept in the root folder, readable by its owner only). */
@@ -153,32 +206,6 @@ public final class LocalSite {
     } catch (java.util.concurrent.TimeoutException e) {
       throw new IllegalStateException("timed out after " + START_TIMEOUT.toSeconds() + " s");
     }
-  }
-
-  private static CertificateAuthority certificateAuthority(Path dir) throws IOException {
-    Path cert = dir.resolve("ca.pem");
-    Path key = dir.resolve("ca.key");
-    if (Files.exists(cert) && Files.exists(key)) {
-      return CertificateAuthority.load(cert, key);
-    }
-    Files.createDirectories(dir);
-    var ca = CertificateAuthority.create(ORGANISATION);
-    ca.save(cert, key);
-    return ca;
-  }
-
-  private static void issueServerIdentity(CertificateAuthority ca, Path dir, String role) {
-    if (TlsFiles.inFolder(dir).hasIdentity()) {
-      return;
-    }
-    var keys = MachineKeys.generate();
-    var certificate = ca.issue(keys.getPublic(), role, role, List.of("localhost"), List.of(LOOPBACK), Duration.ofDays(365));
-    TlsFiles.write(dir, keys, List.of(certificate, ca.certificate()), ca.certificate());
-  }
-
-  private static void trustOnly(CertificateAuthority ca, Path dir) throws IOException {
-    Files.createDirectories(dir);
-    Pem.writeCertificates(dir.resolve(TlsFiles.CA_FILE), ca.certificate());
   }
 
   /** A random secret kept in a file only its owner can read; made on first use. */

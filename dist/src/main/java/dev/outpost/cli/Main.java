@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         ConnectorCommand.class,
         HubCommand.class,
         FirewallDocsCommand.class,
+        TokenCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class,
     })

@@ -46,7 +46,7 @@ class SiteIT {
     client = WebClient.create(vertx, new WebClientOptions()
         .setSsl(true)
         .setVerifyHost(true)
-        .setTrustOptions(new PemTrustOptions().addCertPath(root.resolve("ca/ca.pem").toString()))
+        .setTrustOptions(new PemTrustOptions().addCertPath(root.resolve("cloud/ca.pem").toString()))
         .setDefaultHost(LocalSite.LOOPBACK)
         .setDefaultPort(site.cloud().port()));
     var login = call(client.post("/api/v1/login").sendJsonObject(new JsonObject()

@@ -14,6 +14,9 @@ import java.util.List;
     @JsonSubTypes.Type(value = ChannelMessage.Hello.class, name = "hello"),
     @JsonSubTypes.Type(value = ChannelMessage.MachinesSeen.class, name = "machines-seen"),
     @JsonSubTypes.Type(value = ChannelMessage.Configure.class, name = "configure"),
+    @JsonSubTypes.Type(value = ChannelMessage.EnrolHub.class, name = "enrol-hub"),
+    @JsonSubTypes.Type(value = ChannelMessage.HubEnrolment.class, name = "hub-enrolment"),
+    @JsonSubTypes.Type(value = ChannelMessage.Revoked.class, name = "revoked"),
 })
 public sealed interface ChannelMessage {
 
@@ -33,6 +36,42 @@ public sealed interface ChannelMessage {
   record MachinesSeen(List<MachineRef> machines) implements ChannelMessage {
     public MachinesSeen {
       machines = machines == null ? List.of() : List.copyOf(machines);
+    }
+  }
+
+  /**
+   * Connector → cloud: a hub on its LAN asks to be enrolled (with the site's hub token, or without
+   * one to wait for an admin). The cloud answers with a {@link HubEnrolment}, now and whenever the
+   * hub's state changes.
+   *
+   * @param address where the hub connected from, as the connector saw it
+   */
+  record EnrolHub(Enrolment.Request request, String address) implements ChannelMessage {
+    public EnrolHub {
+      Wire.require(request != null, "request is required");
+      Wire.require(request.role() == Role.HUB, "only hubs enrol through a connector");
+    }
+  }
+
+  /**
+   * Cloud → connector: where a hub's enrolment stands (with its certificate once approved), or why
+   * its request was refused (a bad signing request, an expired token, …).
+   *
+   * @param uid     the hub's uid
+   * @param answer  its state, or null when refused
+   * @param refused the reason of a refusal, or null
+   */
+  record HubEnrolment(String uid, Enrolment.Answer answer, String refused) implements ChannelMessage {
+    public HubEnrolment {
+      Wire.requireUid(uid, "uid");
+      Wire.require((answer == null) != (refused == null), "either an answer or a refusal");
+    }
+  }
+
+  /** Cloud → connector: a machine of the organisation was revoked; close its links and refuse it from now on. */
+  record Revoked(String uid) implements ChannelMessage {
+    public Revoked {
+      Wire.requireUid(uid, "uid");
     }
   }
 

@@ -15,6 +15,8 @@ import java.util.List;
     @JsonSubTypes.Type(value = LanMessage.Batches.class, name = "batches"),
     @JsonSubTypes.Type(value = LanMessage.Ack.class, name = "ack"),
     @JsonSubTypes.Type(value = LanMessage.Configure.class, name = "configure"),
+    @JsonSubTypes.Type(value = LanMessage.Enrol.class, name = "enrol"),
+    @JsonSubTypes.Type(value = LanMessage.EnrolmentState.class, name = "enrolment"),
 })
 public sealed interface LanMessage {
 
@@ -36,6 +38,25 @@ public sealed interface LanMessage {
 
   /** Connector → hub: the {@link Batches} with this id is durably stored by the connector. */
   record Ack(long id) implements LanMessage {
+  }
+
+  /**
+   * Hub → connector, instead of {@link Hello} while the hub has no certificate: it asks to be
+   * enrolled. The connector passes the request on to the cloud and answers with
+   * {@link EnrolmentState}, again whenever the state changes while the link is open.
+   */
+  record Enrol(Enrolment.Request request) implements LanMessage {
+    public Enrol {
+      Wire.require(request != null && request.role() == Role.HUB, "a hub's enrolment request is required");
+    }
+  }
+
+  /** Connector → hub: where its enrolment stands (its certificate once approved), or why it was refused. */
+  record EnrolmentState(String uid, Enrolment.Answer answer, String refused) implements LanMessage {
+    public EnrolmentState {
+      Wire.requireUid(uid, "uid");
+      Wire.require((answer == null) != (refused == null), "either an answer or a refusal");
+    }
   }
 
   /** Connector → hub: the configuration the cloud has for this hub. */

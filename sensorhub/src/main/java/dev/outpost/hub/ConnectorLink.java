@@ -13,7 +13,13 @@ import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.http.WebSocketConnectOptions;
-import io.vertx.core.net.PemTrustOptions;
+import dev.outpost.crypto.MachineKeys;
+import dev.outpost.crypto.Pem;
+import dev.outpost.crypto.PinnedCa;
+import dev.outpost.protocol.Enrolment;
+import dev.outpost.protocol.EnrolmentToken;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.TrustOptions;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +47,7 @@ public final class ConnectorLink extends VerticleBase {
   private final Outbox outbox;
   private final LongSupplier configVersion;
   private final Map<Long, List<Long>> inFlight = new HashMap<>();
-  private WebSocketClient client;
+  private volatile WebSocketClient client;
   private WebSocket socket;
   private long cursor;
   private long nextFrameId = 1;
@@ -50,6 +56,11 @@ public final class ConnectorLink extends VerticleBase {
   private long retryTimer = -1;
   private long pollTimer = -1;
   private boolean stopped;
+  private PinnedCa trust;
+  private volatile EnrolmentKeys.Pending pending;
+  private boolean waitingLogged;
+  private boolean reconnectNow;
+  private static final long ENROL_AGAIN_MS = 30_000;
 
   public ConnectorLink(MachineRef machine, HubConfig config, Outbox outbox, LongSupplier configVersion) {
     this.machine = machine;
@@ -60,18 +71,50 @@ public final class ConnectorLink extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    var tls = TlsFiles.inFolder(config.dataDir());
-    client = vertx.createWebSocketClient(new WebSocketClientOptions()
-        .setSsl(true)
-        .setVerifyHost(true)
-        .setTrustOptions(new PemTrustOptions().addCertPath(tls.ca().toString()))
-        .setEnabledSecureTransportProtocols(Set.of("TLSv1.3", "TLSv1.2"))
-        .setMaxMessageSize(MAX_MESSAGE_BYTES)
-        .setConnectTimeout(10_000));
     vertx.eventBus().<Integer>consumer(HubAddresses.MEASUREMENTS_STORED, m -> pump());
     pollTimer = vertx.setPeriodic(1_000, id -> pump());
-    connect();
-    return Future.succeededFuture();
+    return vertx.executeBlocking(this::clientOptions).map(options -> {
+      client = vertx.createWebSocketClient(options);
+      connect();
+      return null;
+    });
+  }
+
+  /**
+   * Blocking. How to reach the connector: TLS where the connector is recognised by identity, not by
+   * address — its certificate must come from the organisation's CA with the role connector. An
+   * enrolled hub presents its own certificate. A hub that still enrols has no {@code ca.pem} yet: it
+   * trusts the CA with the pin of its token, or without a token the CA it meets first.
+   */
+  private WebSocketClientOptions clientOptions() {
+    var tls = TlsFiles.inFolder(config.dataDir());
+    var options = new WebSocketClientOptions()
+        .setSsl(true)
+        .setVerifyHost(false)   // checked by identity (CA and role) in the trust manager
+        .setEnabledSecureTransportProtocols(Set.of("TLSv1.3", "TLSv1.2"))
+        .setMaxMessageSize(MAX_MESSAGE_BYTES)
+        .setConnectTimeout(10_000);
+    String connectorRole = dev.outpost.protocol.Role.CONNECTOR.wireName();
+    if (tls.hasIdentity()) {
+      pending = null;
+      trust = new PinnedCa(MachineKeys.pin(Pem.readCertificates(tls.ca()).get(0).getPublicKey()), connectorRole);
+      options.setKeyCertOptions(new PemKeyCertOptions().setKeyPath(tls.key().toString()).setCertPath(tls.certificate().toString()));
+    } else {
+      pending = EnrolmentKeys.loadOrCreate(config.dataDir(), machine.uid());
+      if (config.token() != null) {
+        trust = new PinnedCa(EnrolmentToken.parse(config.token()).caPin(), connectorRole);
+      } else if (java.nio.file.Files.exists(tls.ca())) {
+        trust = new PinnedCa(MachineKeys.pin(Pem.readCertificates(tls.ca()).get(0).getPublicKey()), connectorRole);
+      } else {
+        trust = PinnedCa.firstUse(connectorRole);
+      }
+    }
+    return options.setTrustOptions(TrustOptions.wrap(trust));
+  }
+
+  /** True once the hub has its certificate. */
+  public boolean enrolled() {
+    return pending == null && client != null;
   }
 
   @Override
@@ -120,8 +163,63 @@ public final class ConnectorLink extends VerticleBase {
     ws.binaryMessageHandler(this::received);
     ws.closeHandler(v -> closed(ws, "closed by the connector"));
     ws.exceptionHandler(e -> log.debug("link error: {}", e.getMessage()));
+    if (pending != null) {
+      askToEnrol(ws);
+      return;
+    }
     ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.Hello(Wire.VERSION, machine, configVersion.getAsLong()))));
     pump();
+  }
+
+  private void askToEnrol(WebSocket ws) {
+    var request = new Enrolment.Request(Wire.VERSION, config.token(), pending.csr(), machine.name(), machine.role());
+    ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.Enrol(request))));
+  }
+
+  private void enrolment(LanMessage.EnrolmentState state) {
+    WebSocket ws = socket;
+    if (pending == null || ws == null) {
+      return;
+    }
+    if (state.refused() != null) {
+      log.error("the connector refused this hub's enrolment: {}", state.refused());
+      ws.close((short) 1000, "enrolment refused");
+      return;
+    }
+    var answer = state.answer();
+    switch (answer.state()) {
+      case PENDING -> {
+        if (!waitingLogged) {
+          log.info("waiting for an admin to approve this hub ({}, key {})", machine.uid(), pending.fingerprint());
+          waitingLogged = true;
+        }
+        vertx.setTimer(ENROL_AGAIN_MS, id -> {
+          if (socket == ws && pending != null) {
+            askToEnrol(ws);
+          }
+        });
+      }
+      case APPROVED -> {
+        var seenCa = trust.ca();
+        vertx.executeBlocking(() -> {
+          EnrolmentKeys.complete(config.dataDir(), machine.uid(), machine.role(), pending, answer, seenCa);
+          return clientOptions();
+        }).onSuccess(options -> {
+          log.info("enrolled: this hub's certificate is stored; linking with it");
+          var old = client;
+          client = vertx.createWebSocketClient(options);
+          reconnectNow = true;
+          ws.close((short) 1000, "enrolled").eventually(old::close);
+        }).onFailure(e -> {
+          log.error("the enrolment answer is not acceptable: {}", e.getMessage());
+          ws.close((short) 1000, "bad enrolment answer");
+        });
+      }
+      default -> {
+        log.error("this hub's enrolment was {}; it will not link", answer.state().wireName());
+        ws.close((short) 1000, "enrolment " + answer.state().wireName());
+      }
+    }
   }
 
   private void closed(WebSocket ws, String why) {
@@ -130,7 +228,10 @@ public final class ConnectorLink extends VerticleBase {
     }
     socket = null;
     inFlight.clear();
-    if (!stopped) {
+    if (reconnectNow && !stopped) {
+      reconnectNow = false;
+      connect();
+    } else if (!stopped) {
       retryLater(why);
     }
   }
@@ -163,6 +264,8 @@ public final class ConnectorLink extends VerticleBase {
       if (keys != null) {
         Future.fromCompletionStage(outbox.remove(keys), context).onComplete(r -> pump());
       }
+    } else if (message instanceof LanMessage.EnrolmentState state) {
+      enrolment(state);
     } else if (message instanceof LanMessage.Configure configure) {
       MachineConfig machineConfig = configure.config();
       vertx.eventBus().publish(HubAddresses.CONFIG_RECEIVED, machineConfig);
@@ -173,7 +276,7 @@ public final class ConnectorLink extends VerticleBase {
 
   /** Sends more of the outbox while the link is open and the window has room. */
   private void pump() {
-    if (socket == null || peeking || inFlight.size() >= config.link().maxInFlight() || outbox.depth() == 0) {
+    if (socket == null || pending != null || peeking || inFlight.size() >= config.link().maxInFlight() || outbox.depth() == 0) {
       return;
     }
     peeking = true;

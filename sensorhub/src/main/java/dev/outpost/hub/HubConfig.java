@@ -14,8 +14,10 @@ import java.time.Duration;
  * @param connector {@code host} or {@code host:port} of the connector's LAN gateway
  * @param outbox    outbox limits
  * @param link      how the hub talks to its connector
+ * @param token     the site's hub enrolment token: with it the hub is approved at once; without
+ *                  it the hub waits for an admin to approve it (only needed until it is enrolled)
  */
-public record HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link) {
+public record HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link, String token) {
   /** The TCP port of a connector's LAN gateway (TLS). */
   public static final int DEFAULT_CONNECTOR_PORT = 4443;
 
@@ -28,6 +30,17 @@ public record HubConfig(Path dataDir, String name, String connector, OutboxLimit
     }
     outbox = outbox == null ? OutboxLimits.DEFAULTS : outbox;
     link = link == null ? Link.DEFAULTS : link;
+    token = token == null || token.isBlank() ? null : token.strip();
+  }
+
+  public HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link) {
+    this(dataDir, name, connector, outbox, link, null);
+  }
+
+  @Override
+  public String toString() {
+    return "HubConfig[dataDir=" + dataDir + ", name=" + name + ", connector=" + connector + ", token="
+        + (token == null ? "none" : "***") + "]";
   }
 
   /** The connector's host. */

@@ -72,6 +72,11 @@ public final class SensorHub {
     return link.connected();
   }
 
+  /** True once the hub holds its certificate (it was enrolled). */
+  public boolean enrolled() {
+    return link.enrolled();
+  }
+
   /**
    * Writes measurements to the outbox as if sensors had produced them; used by the ingest
    * benchmark to drive the real data path at full speed.

@@ -1,5 +1,10 @@
 package dev.outpost.hub;
 
+import dev.outpost.crypto.CryptoException;
+import dev.outpost.crypto.MachineCertificates;
+import dev.outpost.crypto.Pem;
+import dev.outpost.crypto.SealedSecret;
+import dev.outpost.crypto.TlsFiles;
 import dev.outpost.protocol.MachineConfig;
 import dev.outpost.protocol.MachineRef;
 import dev.outpost.protocol.Measurement;
@@ -11,6 +16,7 @@ import dev.outpost.sensors.Sensors;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.HashMap;
@@ -34,6 +40,11 @@ public final class SensorSchedule extends VerticleBase {
   private final Outbox outbox;
   private final Sensors catalogue = Sensors.builtIn();
   private final Map<String, Scheduled> scheduled = new HashMap<>();
+  /** The built-in measurement of the days left on the machine's certificate. */
+  public static final String CERTIFICATE_SENSOR = "certificate";
+  private static final long CERTIFICATE_FIRST_MS = 5_000;
+  private static final long CERTIFICATE_EVERY_MS = 6 * 3_600_000L;
+  private long certificateTimer;
   private SensorRunner runner;
   private MachineConfig current;
   private MessageConsumer<MachineConfig> configs;
@@ -50,13 +61,38 @@ public final class SensorSchedule extends VerticleBase {
     current = AppliedConfig.load(dataDir, machine.uid());
     schedule(current);
     configs = vertx.eventBus().consumer(HubAddresses.CONFIG_RECEIVED, message -> apply(message.body()));
+    certificateTimer = vertx.setPeriodic(CERTIFICATE_FIRST_MS, CERTIFICATE_EVERY_MS, id -> reportCertificate());
     return configs.completion();
+  }
+
+  /**
+   * Every machine reports the days until its certificate expires as the built-in measurement
+   * {@value #CERTIFICATE_SENSOR} ({@code daysLeft}; WARNING at 30 days or less, ERROR at 7).
+   */
+  private void reportCertificate() {
+    vertx.executeBlocking(() -> {
+      var tls = TlsFiles.inFolder(dataDir);
+      if (!tls.hasIdentity()) {
+        return null;
+      }
+      var certificate = Pem.readCertificates(tls.certificate()).get(0);
+      long days = MachineCertificates.daysUntilExpiry(certificate, java.time.Instant.now());
+      var state = days <= 7 ? dev.outpost.protocol.State.ERROR : days <= 30 ? dev.outpost.protocol.State.WARNING
+          : dev.outpost.protocol.State.OK;
+      return new Measurement(CERTIFICATE_SENSOR, System.currentTimeMillis(), state, Map.of("daysLeft", (double) days),
+          Map.of("daysLeft", "d"), "certificate valid until " + certificate.getNotAfter().toInstant());
+    }, false).onSuccess(measurement -> {
+      if (measurement != null) {
+        record(measurement);
+      }
+    }).onFailure(e -> log.warn("cannot read this machine's certificate: {}", e.getMessage()));
   }
 
   @Override
   public Future<?> stop() {
     scheduled.values().forEach(s -> vertx.cancelTimer(s.timer()));
     scheduled.clear();
+    vertx.cancelTimer(certificateTimer);
     runner.close();
     return configs.unregister();
   }
@@ -105,6 +141,9 @@ public final class SensorSchedule extends VerticleBase {
   }
 
   private Sensor create(SensorConfig config) {
+    if (!config.secrets().isEmpty()) {
+      return withSecrets(config);
+    }
     try {
       return catalogue.create(config);
     } catch (RuntimeException e) {
@@ -114,6 +153,31 @@ public final class SensorSchedule extends VerticleBase {
         throw new IllegalArgumentException(reason);
       };
     }
+  }
+
+  /**
+   * A sensor with secret settings: each run opens the sealed secrets with the machine's private key
+   * (on the runner's thread, inside the run's timeout), makes the sensor with them as settings and
+   * measures; the plaintext lives only as long as that run.
+   */
+  private Sensor withSecrets(SensorConfig config) {
+    Path keyFile = TlsFiles.inFolder(dataDir).key();
+    return context -> {
+      var privateKey = Pem.readPrivateKey(keyFile);
+      var settings = new HashMap<>(config.settings());
+      for (var secret : config.secrets().entrySet()) {
+        try {
+          byte[] plain = SealedSecret.open(privateKey, secret.getValue(),
+              SensorConfig.secretInfo(machine.uid(), config.id(), secret.getKey()));
+          settings.put(secret.getKey(), new String(plain, StandardCharsets.UTF_8));
+        } catch (CryptoException e) {
+          throw new IllegalStateException("secret " + secret.getKey() + " cannot be opened with this machine's key: " + e.getMessage());
+        }
+      }
+      var plainConfig = new SensorConfig(config.id(), config.type(), settings, config.intervalSeconds(),
+          config.timeoutSeconds(), config.thresholds());
+      return catalogue.create(plainConfig).measure(context);
+    };
   }
 
   private void run(SensorConfig config, Sensor sensor) {

@@ -24,6 +24,15 @@ public interface Dialer extends AutoCloseable {
   }
 
   /**
+   * A dialer for a machine's first contact, before it has an identity or a {@code ca.pem}: it
+   * presents no certificate and trusts what {@code trust} trusts (a {@link dev.outpost.crypto.PinnedCa});
+   * hostnames are still checked.
+   */
+  static Dialer firstContact(DialerConfig config, javax.net.ssl.X509TrustManager trust) {
+    return new OkHttpDialer(config, TlsFiles.anonymousClientContext(trust), trust);
+  }
+
+  /**
    * Blocking (call it from a worker, never an event loop). Sends one request to the current route;
    * on a connect, proxy or TLS-handshake failure moves on through the routes once around. Any HTTP
    * status is an answer and is returned.

@@ -94,7 +94,8 @@ class ProxyTest {
       var response = dialer.send("POST", "/device/v1/batches", "application/cbor", new byte[] {1, 2}, null);
 
       assertEquals(200, response.status());
-      assertTrue(response.bodyText().startsWith("POST /device/v1/batches 2 CN=connector"), response.bodyText());
+      assertTrue(response.bodyText().startsWith("POST /device/v1/batches 2 "), response.bodyText());
+      assertTrue(response.bodyText().contains("CN=connector"), response.bodyText());
       assertProxyConnected();
     }
   }
@@ -129,8 +130,8 @@ class ProxyTest {
     try (var dialer = Dialer.create(config, client)) {
       var e = assertThrows(DialException.class, () -> dialer.send("GET", "/", null, null, null));
 
-      assertTrue(e.getMessage().contains("407") && e.getMessage().contains("Proxy Authentication Required")
-          && e.getMessage().contains("user 'outpost'"), e.getMessage());
+      assertTrue(e.getMessage().contains("refused the credentials of user 'outpost'")
+          && e.getMessage().contains("Proxy Authentication Required"), e.getMessage());
       assertEquals(1, e.attempts().size(), "a refused password is not retried on other routes: " + e.getMessage());
       assertTrue(!e.getMessage().contains("wrong"), "the password is not in the message");
     }

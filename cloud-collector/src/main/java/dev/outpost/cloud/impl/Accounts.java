@@ -16,9 +16,9 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Who may call the cloud: users log in with organisation, name and password (checked against the
- * stored Argon2id hash, off the event loop) and get a random bearer token; connectors upload with
- * their organisation's site key. Only SHA-256 digests of tokens and site keys are held, so a memory
- * or database dump yields no usable secret. Failed logins are limited per user and address.
+ * stored Argon2id hash, off the event loop) and get a random bearer token. Only SHA-256 digests of
+ * tokens are held, so a memory dump yields no usable secret. Failed logins are limited per user and
+ * address. (Machines authenticate with their certificates; see {@code identity}.)
  *
  * <p>Login tokens live in memory: a restart of the cloud logs every user out.
  */
@@ -29,7 +29,6 @@ public final class Accounts {
   private final Vertx vertx;
   private final Database db;
   private final CloudConfig.Limits limits;
-  private final Map<String, Long> siteKeys = new ConcurrentHashMap<>();
   private final Map<String, Session> sessions = new ConcurrentHashMap<>();
   private final LoginLimiter limiter;
 
@@ -44,17 +43,8 @@ public final class Accounts {
     this.limiter = new LoginLimiter(limits.loginFailuresPerMinute());
   }
 
-  /** Reads the site keys' digests. */
-  public static Future<Accounts> load(Vertx vertx, Database db, CloudConfig.Limits limits) {
-    var accounts = new Accounts(vertx, db, limits);
-    return db.read(c -> {
-      try (var s = c.createStatement(); var rs = s.executeQuery(db.sql("select-site-keys"))) {
-        while (rs.next()) {
-          accounts.siteKeys.put(rs.getString(1).trim(), rs.getLong(2));
-        }
-      }
-      return accounts;
-    });
+  public static Accounts create(Vertx vertx, Database db, CloudConfig.Limits limits) {
+    return new Accounts(vertx, db, limits);
   }
 
   /**
@@ -111,11 +101,6 @@ public final class Accounts {
     if (token != null) {
       sessions.remove(sha256(token));
     }
-  }
-
-  /** The organisation a site key belongs to, or null. */
-  public Long siteOrganisation(String siteKey) {
-    return siteKey == null || siteKey.isEmpty() ? null : siteKeys.get(sha256(siteKey));
   }
 
   /** Forgets expired sessions and old login failures; called now and then. */

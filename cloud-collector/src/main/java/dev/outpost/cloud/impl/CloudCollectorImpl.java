@@ -7,7 +7,13 @@ import dev.outpost.cloud.impl.store.Database;
 import dev.outpost.cloud.impl.store.JdbcMachineStore;
 import dev.outpost.cloud.impl.store.JdbcMeasurementStore;
 import dev.outpost.crypto.TlsFiles;
-import dev.outpost.transport.VertxTls;
+import dev.outpost.cloud.impl.identity.OrganisationCas;
+import dev.outpost.cloud.impl.identity.Registry;
+import dev.outpost.cloud.impl.identity.ServerIdentity;
+import io.vertx.core.http.ClientAuth;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.TrustOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -50,24 +56,28 @@ public final class CloudCollectorImpl implements CloudCollector {
 
   public static Future<CloudCollector> start(Vertx vertx, CloudConfig config) {
     var tls = TlsFiles.inFolder(config.dataDir());
-    if (!tls.hasIdentity()) {
-      return Future.failedFuture(new IllegalStateException("the cloud's data folder " + config.dataDir()
-          + " has no TLS identity (" + TlsFiles.KEY_FILE + " and " + TlsFiles.CERTIFICATE_FILE + ")"));
-    }
+    var cas = new OrganisationCas(config.dataDir());
     return Database.open(vertx, config.dataDir().resolve("cloud")).compose(db ->
         FirstStart.run(db, config.dataDir(), config.bootstrap())
-            .compose(v -> JdbcMachineStore.load(db))
-            .compose(machines -> JdbcMeasurementStore.load(vertx, db, machines)
-                .compose(store -> Accounts.load(vertx, db, config.limits())
-                    .compose(accounts -> listen(vertx, config, tls, db, machines, store, accounts))))
+            .compose(v -> Registry.load(db, cas, config.certificateValidity()))
+            .compose(registry -> vertx.executeBlocking(() -> {
+              ServerIdentity.ensure(config, tls, registry, cas);
+              return registry;
+            }))
+            .compose(registry -> JdbcMachineStore.load(db)
+                .compose(machines -> JdbcMeasurementStore.load(vertx, db, machines)
+                    .compose(store -> listen(vertx, config, tls, db, cas, registry, machines, store,
+                        Accounts.create(vertx, db, config.limits())))))
             .recover(e -> db.close().transform(v -> Future.failedFuture(e))));
   }
 
   private static Future<CloudCollector> listen(Vertx vertx, CloudConfig config, TlsFiles tls, Database db,
-                                               JdbcMachineStore machines, JdbcMeasurementStore store, Accounts accounts) {
-    var devices = new DeviceApi(vertx, config, accounts, machines, store);
-    var users = new UserApi(vertx, config, accounts, machines, store);
-    var metrics = new Metrics(store, machines, devices, config.onlineWindow());
+                                               OrganisationCas cas, Registry registry, JdbcMachineStore machines,
+                                               JdbcMeasurementStore store, Accounts accounts) {
+    var devices = new DeviceApi(vertx, config, cas, registry, machines, store);
+    var users = new UserApi(vertx, config, accounts, registry, machines, store);
+    var metrics = new Metrics(store, machines, devices, config.onlineWindow(),
+        dev.outpost.crypto.Pem.readCertificates(tls.certificate()).get(0));
 
     Router router = Router.router(vertx);
     router.route().handler(ctx -> {
@@ -97,7 +107,13 @@ public final class CloudCollectorImpl implements CloudCollector {
     router.route().last().handler(ctx -> ctx.fail(404));
     router.route().failureHandler(ErrorAnswers::handle);
 
-    var options = VertxTls.httpServer(tls)
+    var options = new HttpServerOptions()
+        .setSsl(true)
+        .setKeyCertOptions(new PemKeyCertOptions().setKeyPath(tls.key().toString()).setCertPath(tls.certificate().toString()))
+        .setEnabledSecureTransportProtocols(new java.util.LinkedHashSet<>(TlsFiles.PROTOCOLS))
+        // Machines present their certificates; browsers and API clients need none.
+        .setClientAuth(ClientAuth.REQUEST)
+        .setTrustOptions(TrustOptions.wrap(cas))
         .setHost(config.host())
         .setPort(config.port())
         .setCompressionSupported(true)

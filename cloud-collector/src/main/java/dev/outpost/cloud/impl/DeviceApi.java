@@ -3,23 +3,36 @@ package dev.outpost.cloud.impl;
 import dev.outpost.cloud.Addresses;
 import dev.outpost.cloud.CloudConfig;
 import dev.outpost.cloud.MeasurementStore;
+import dev.outpost.cloud.impl.identity.Identity;
+import dev.outpost.cloud.impl.identity.OrganisationCas;
+import dev.outpost.cloud.impl.identity.Registry;
 import dev.outpost.cloud.impl.store.Machine;
 import dev.outpost.cloud.impl.store.MachineStore;
+import dev.outpost.crypto.CryptoException;
+
+import dev.outpost.protocol.Batch;
 import dev.outpost.protocol.ChannelMessage;
+import dev.outpost.protocol.Enrolment;
 import dev.outpost.protocol.MachineConfig;
 import dev.outpost.protocol.MachineRef;
+import dev.outpost.protocol.Role;
 import dev.outpost.protocol.Upload;
+import dev.outpost.protocol.UploadAck;
 import dev.outpost.protocol.Wire;
 import dev.outpost.protocol.WireFormatException;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,32 +40,52 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The device-facing side under {@code /device/v1}: the ingest endpoint that connectors (and hubs in
+ * The device-facing side under {@code /device/v1}: enrolment ({@code POST /device/v1/enrol}, the
+ * only call without a client certificate), the ingest endpoint that connectors (and hubs in
  * fallback) post their uploads to, and the command channel, one WebSocket per connector that
- * carries configurations to it and its hubs. Both take the site key as bearer token.
+ * carries configurations, hub enrolments and revocations.
+ *
+ * <p>Every other call is authenticated by the machine's certificate (mutual TLS): its chain must
+ * validate against its organisation's CA (checked at the handshake), and per request the machine
+ * must be approved, not revoked, with exactly the key it enrolled with, and of a role that may make
+ * the call. A revoked machine's connections are closed at once.
  */
 final class DeviceApi {
+  static final String ENROL = "/device/v1/enrol";
   static final String BATCHES = "/device/v1/batches";
   static final String CHANNEL = "/device/v1/channel";
+  private static final int MAX_ENROL_BODY = 64 * 1024;
   private static final Logger LOG = LoggerFactory.getLogger(DeviceApi.class);
 
   private final Vertx vertx;
   private final CloudConfig config;
-  private final Accounts accounts;
+  private final OrganisationCas cas;
+  private final Registry registry;
   private final MachineStore machines;
   private final MeasurementStore store;
   private final AtomicLong uploads = new AtomicLong();
-  private final AtomicLong openChannels = new AtomicLong();
+  private final Map<HttpConnection, Device> devices = new ConcurrentHashMap<>();
+  private final Map<String, Set<HttpConnection>> connectionsByUid = new ConcurrentHashMap<>();
+  private final Map<String, Session> channels = new ConcurrentHashMap<>();
 
-  DeviceApi(Vertx vertx, CloudConfig config, Accounts accounts, MachineStore machines, MeasurementStore store) {
+  /** An authenticated machine on one connection. */
+  record Device(long organisationId, String uid, Role role, String fingerprint) {
+  }
+
+  DeviceApi(Vertx vertx, CloudConfig config, OrganisationCas cas, Registry registry, MachineStore machines,
+            MeasurementStore store) {
     this.vertx = vertx;
     this.config = config;
-    this.accounts = accounts;
+    this.cas = cas;
+    this.registry = registry;
     this.machines = machines;
     this.store = store;
+    vertx.eventBus().<String>consumer(Addresses.MACHINE_REVOKED, message -> revoked(message.body()));
+    vertx.eventBus().<String>consumer(Addresses.HUB_ENROLMENT_CHANGED, message -> hubEnrolmentChanged(message.body()));
   }
 
   void mount(Router router) {
+    router.post(ENROL).handler(BodyHandler.create(false).setBodyLimit(MAX_ENROL_BODY)).handler(this::enrol);
     router.post(BATCHES).handler(this::requireCbor);
     router.post(BATCHES)
         .handler(BodyHandler.create(false).setBodyLimit(config.limits().maxUploadBytes()))
@@ -67,43 +100,157 @@ final class DeviceApi {
 
   /** Command channels open now. */
   long openChannels() {
-    return openChannels.get();
+    return channels.size();
   }
 
-  private long organisation(RoutingContext ctx) {
-    Long organisation = accounts.siteOrganisation(bearer(ctx));
-    if (organisation == null) {
-      throw ClientError.unauthorized("a valid site key is required (Authorization: Bearer SITEKEY)");
+  // --- authentication ------------------------------------------------------------------------
+
+  private Device device(RoutingContext ctx, Role... allowed) {
+    var connection = ctx.request().connection();
+    var device = devices.get(connection);
+    if (device == null) {
+      device = authenticate(connection);
     }
-    return organisation;
+    if (!registry.mayConnect(device.uid(), device.fingerprint())) {
+      var identity = registry.identity(device.uid());
+      String state = identity == null ? "not enrolled" : identity.state().wireName();
+      LOG.warn("refused {} {}: {}", device.role().wireName(), device.uid(), state);
+      throw ClientError.forbidden("machine " + device.uid() + " may not connect: " + state);
+    }
+    for (Role role : allowed) {
+      if (device.role() == role) {
+        return device;
+      }
+    }
+    throw ClientError.forbidden("a " + device.role().wireName() + " may not use " + ctx.request().path());
   }
 
-  static String bearer(RoutingContext ctx) {
-    String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
+  private Device authenticate(HttpConnection connection) {
+    X509Certificate[] chain;
+    try {
+      var certificates = connection.peerCertificates();
+      chain = certificates == null ? new X509Certificate[0]
+          : certificates.stream().map(X509Certificate.class::cast).toArray(X509Certificate[]::new);
+    } catch (Exception e) {
+      chain = new X509Certificate[0];
     }
-    return header.substring(7).trim();
+    if (chain.length == 0) {
+      throw ClientError.unauthorized("a client certificate is required: enrol first (POST " + ENROL + ")");
+    }
+    OrganisationCas.Verified verified;
+    Role role;
+    try {
+      verified = cas.verify(chain, null);
+      role = Role.valueOf(verified.peer().role().toUpperCase(Locale.ROOT));
+    } catch (CryptoException e) {
+      LOG.warn("refused a client certificate: {}", e.getMessage());
+      throw ClientError.unauthorized("client certificate refused: " + e.getMessage());
+    } catch (IllegalArgumentException e) {
+      throw ClientError.forbidden("a certificate of role " + chain[0].getSubjectX500Principal() + " may not use device calls");
+    }
+    var device = new Device(verified.organisationId(), verified.peer().uid(), role, verified.peer().fingerprint());
+    devices.put(connection, device);
+    connectionsByUid.computeIfAbsent(device.uid(), k -> ConcurrentHashMap.newKeySet()).add(connection);
+    connection.closeHandler(v -> {
+      devices.remove(connection);
+      var open = connectionsByUid.get(device.uid());
+      if (open != null) {
+        open.remove(connection);
+      }
+    });
+    return device;
   }
+
+  /** Closes every link of a revoked machine and tells the connectors of its organisation. */
+  private void revoked(String uid) {
+    var open = connectionsByUid.remove(uid);
+    if (open != null) {
+      open.forEach(HttpConnection::close);
+    }
+    var channel = channels.get(uid);
+    if (channel != null) {
+      channel.ws.close((short) 1008, "revoked");
+    }
+    var identity = registry.identity(uid);
+    if (identity != null) {
+      channels.values().stream()
+          .filter(s -> s.device.organisationId() == identity.organisationId())
+          .forEach(s -> s.send(new ChannelMessage.Revoked(uid)));
+    }
+    LOG.info("machine {} revoked: {} connection(s) closed", uid, open == null ? 0 : open.size());
+  }
+
+  private void hubEnrolmentChanged(String uid) {
+    var identity = registry.identity(uid);
+    if (identity == null || identity.via() == null) {
+      return;
+    }
+    if (identity.state() == Enrolment.State.APPROVED) {
+      machines.register(identity.organisationId(), List.of(new MachineRef(uid, identity.name(), Role.HUB)),
+          identity.via(), false);
+    }
+    var channel = channels.get(identity.via());
+    if (channel != null) {
+      channel.send(new ChannelMessage.HubEnrolment(uid, registry.answer(identity), null));
+    }
+  }
+
+  // --- enrolment -----------------------------------------------------------------------------
+
+  private void enrol(RoutingContext ctx) {
+    var body = ctx.body().buffer();
+    if (body == null || body.length() == 0) {
+      throw ClientError.badRequest("an enrolment request (JSON) is required");
+    }
+    var request = Wire.fromJsonStrict(body.getBytes(), Enrolment.Request.class);
+    String address = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
+    registry.enrol(request, null, null, address)
+        .compose(this::refuseIfClosed)
+        .compose(answer -> {
+          var identity = registry.identity(answer.uid());
+          if (answer.state() == Enrolment.State.APPROVED) {
+            return machines.register(identity.organisationId(), List.of(new MachineRef(answer.uid(), identity.name(), identity.role())),
+                null, false).map(answer);
+          }
+          return Future.succeededFuture(answer);
+        })
+        .onSuccess(answer -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(Wire.toJsonString(answer)))
+        .onFailure(ctx::fail);
+  }
+
+  private Future<Enrolment.Answer> refuseIfClosed(Enrolment.Answer answer) {
+    return switch (answer.state()) {
+      case REVOKED -> Future.failedFuture(ClientError.forbidden("machine " + answer.uid() + " is revoked"));
+      case REJECTED -> Future.failedFuture(ClientError.forbidden("machine " + answer.uid() + " was rejected"));
+      default -> Future.succeededFuture(answer);
+    };
+  }
+
+  // --- ingest --------------------------------------------------------------------------------
 
   private void requireCbor(RoutingContext ctx) {
-    organisation(ctx);
+    device(ctx, Role.CONNECTOR, Role.HUB);
     String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
-    if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith(Wire.CBOR)) {
+    if (type == null || !type.toLowerCase(Locale.ROOT).startsWith(Wire.CBOR)) {
       throw new ClientError(415, "uploads are " + Wire.CBOR + (type == null ? " (no Content-Type given)" : ", not " + type));
     }
     ctx.next();
   }
 
   private void ingest(RoutingContext ctx) {
-    long organisation = organisation(ctx);
+    Device device = device(ctx, Role.CONNECTOR, Role.HUB);
     var body = ctx.body().buffer();
     if (body == null || body.length() == 0) {
       throw ClientError.badRequest("empty upload");
     }
     byte[] bytes = body.getBytes();
     vertx.executeBlocking(() -> Wire.fromCbor(bytes, Upload.class), false)
-        .compose(upload -> store.append(organisation, upload))
+        .compose(upload -> {
+          if (!upload.via().equals(device.uid())) {
+            return Future.failedFuture(ClientError.forbidden("upload via " + upload.via() + ", but the certificate is of " + device.uid()));
+          }
+          return append(device, upload);
+        })
         .onSuccess(ack -> {
           uploads.incrementAndGet();
           ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, "application/json").end(Wire.toJsonString(ack));
@@ -111,31 +258,68 @@ final class DeviceApi {
         .onFailure(ctx::fail);
   }
 
+  /**
+   * Stores the batches of sources that may send through this machine: itself, and for a connector
+   * the approved hubs of its organisation. The others are refused and counted.
+   */
+  private Future<UploadAck> append(Device device, Upload upload) {
+    var accepted = new ArrayList<Batch>(upload.batches().size());
+    long refused = 0;
+    for (var batch : upload.batches()) {
+      String source = batch.source().uid();
+      var identity = registry.identity(source);
+      boolean allowed = source.equals(device.uid())
+          || (device.role() == Role.CONNECTOR && identity != null && identity.organisationId() == device.organisationId()
+              && identity.state() == Enrolment.State.APPROVED && identity.role() == Role.HUB);
+      if (allowed) {
+        accepted.add(batch);
+      } else {
+        refused += batch.measurements().size();
+      }
+    }
+    if (refused > 0) {
+      LOG.warn("{} {}: refused {} measurements of sources that are not approved hubs of its organisation",
+          device.role().wireName(), device.uid(), refused);
+    }
+    if (accepted.isEmpty()) {
+      return Future.succeededFuture(new UploadAck(0, 0, refused));
+    }
+    long refusedCount = refused;
+    var allowedUpload = accepted.size() == upload.batches().size() ? upload : new Upload(upload.via(), accepted);
+    return store.append(device.organisationId(), allowedUpload)
+        .map(ack -> new UploadAck(ack.stored(), ack.duplicates(), refusedCount));
+  }
+
+  // --- command channel -----------------------------------------------------------------------
+
   private void channel(RoutingContext ctx) {
-    long organisation = organisation(ctx);
+    Device device = device(ctx, Role.CONNECTOR);
     if (!"websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
       throw ClientError.badRequest("the command channel is a WebSocket: send Upgrade: websocket");
     }
+    String address = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
     ctx.request().toWebSocket()
-        .onSuccess(ws -> new Session(organisation, ws).start())
+        .onSuccess(ws -> new Session(device, ws, address).start())
         .onFailure(e -> LOG.debug("command channel upgrade failed: {}", e.getMessage()));
   }
 
   /** One connector's channel: which machines it serves, and their configurations. */
   private final class Session {
-    private final long organisation;
+    private final Device device;
     private final ServerWebSocket ws;
     private final Set<String> served = ConcurrentHashMap.newKeySet();
-    private String connector;
     private io.vertx.core.eventbus.MessageConsumer<String> configured;
 
-    Session(long organisation, ServerWebSocket ws) {
-      this.organisation = organisation;
+    Session(Device device, ServerWebSocket ws, String address) {
+      this.device = device;
       this.ws = ws;
     }
 
     void start() {
-      openChannels.incrementAndGet();
+      var previous = channels.put(device.uid(), this);
+      if (previous != null) {
+        previous.ws.close((short) 1000, "replaced by a newer channel");
+      }
       configured = vertx.eventBus().consumer(Addresses.MACHINE_CONFIGURED, message -> {
         var machineConfig = Wire.fromJson(message.body(), MachineConfig.class);
         if (served.contains(machineConfig.machine())) {
@@ -144,11 +328,11 @@ final class DeviceApi {
       });
       ws.textMessageHandler(this::received);
       ws.closeHandler(v -> {
-        openChannels.decrementAndGet();
+        channels.remove(device.uid(), this);
         configured.unregister();
-        LOG.info("command channel of {} closed", connector == null ? "a connector" : connector);
+        LOG.info("command channel of {} closed", device.uid());
       });
-      ws.exceptionHandler(e -> LOG.debug("command channel of {}: {}", connector, e.getMessage()));
+      ws.exceptionHandler(e -> LOG.debug("command channel of {}: {}", device.uid(), e.getMessage()));
     }
 
     private void received(String text) {
@@ -156,30 +340,65 @@ final class DeviceApi {
       try {
         message = Wire.fromJson(text, ChannelMessage.class);
       } catch (WireFormatException e) {
-        LOG.warn("connector {} sent a bad channel message: {}", connector, e.getMessage());
+        LOG.warn("connector {} sent a bad channel message: {}", device.uid(), e.getMessage());
         ws.close((short) 1007, "bad message: " + abbreviate(e.getMessage()));
         return;
       }
+      if (!registry.mayConnect(device.uid(), device.fingerprint())) {
+        ws.close((short) 1008, "revoked");
+        return;
+      }
       if (message instanceof ChannelMessage.Hello hello) {
-        connector = hello.connector().uid();
-        var refs = new ArrayList<MachineRef>();
-        refs.add(hello.connector());
-        refs.addAll(hello.hubs());
-        register(refs, true);
-        LOG.info("command channel of connector {} ({}) open with {} hubs", hello.connector().name(), connector, hello.hubs().size());
-      } else if (message instanceof ChannelMessage.MachinesSeen seen) {
-        if (connector == null) {
-          ws.close((short) 1008, "hello first");
+        if (!hello.connector().uid().equals(device.uid())) {
+          ws.close((short) 1008, "hello names another connector than the certificate");
           return;
         }
-        register(seen.machines(), true);
+        var refs = new ArrayList<MachineRef>();
+        refs.add(hello.connector());
+        refs.addAll(approvedHubs(hello.hubs()));
+        register(refs);
+        LOG.info("command channel of connector {} ({}) open with {} hubs", hello.connector().name(), device.uid(), hello.hubs().size());
+      } else if (message instanceof ChannelMessage.MachinesSeen seen) {
+        register(approvedHubs(seen.machines()));
+      } else if (message instanceof ChannelMessage.EnrolHub enrol) {
+        enrolHub(enrol);
       } else {
-        LOG.warn("connector {} sent an unexpected {}", connector, message.getClass().getSimpleName());
+        LOG.warn("connector {} sent an unexpected {}", device.uid(), message.getClass().getSimpleName());
       }
     }
 
-    private void register(List<MachineRef> refs, boolean touch) {
-      machines.register(organisation, refs, connector, touch)
+    /** The hubs among the refs that are approved in the connector's organisation. */
+    private List<MachineRef> approvedHubs(List<MachineRef> refs) {
+      return refs.stream().filter(ref -> {
+        Identity identity = registry.identity(ref.uid());
+        return identity != null && identity.organisationId() == device.organisationId()
+            && identity.state() == Enrolment.State.APPROVED && ref.role() == Role.HUB;
+      }).toList();
+    }
+
+    private void enrolHub(ChannelMessage.EnrolHub enrol) {
+      String uid = uidOf(enrol.request());
+      registry.enrol(enrol.request(), device.organisationId(), device.uid(), enrol.address())
+          .onSuccess(answer -> {
+            if (answer.state() == Enrolment.State.APPROVED) {
+              var identity = registry.identity(answer.uid());
+              register(List.of(new MachineRef(answer.uid(), identity.name(), Role.HUB)));
+            }
+            send(new ChannelMessage.HubEnrolment(answer.uid(), answer, null));
+          })
+          .onFailure(e -> {
+            LOG.warn("connector {}: enrolment of hub {} refused: {}", device.uid(), uid, e.getMessage());
+            if (uid != null) {
+              send(new ChannelMessage.HubEnrolment(uid, null, e.getMessage()));
+            }
+          });
+    }
+
+    private void register(List<MachineRef> refs) {
+      if (refs.isEmpty()) {
+        return;
+      }
+      machines.register(device.organisationId(), refs, device.uid(), true)
           .onSuccess(registered -> {
             for (Machine machine : registered) {
               served.add(machine.uid());
@@ -187,17 +406,27 @@ final class DeviceApi {
             }
           })
           .onFailure(e -> {
-            LOG.warn("connector {}: cannot register {}: {}", connector, refs.stream().map(MachineRef::uid).toList(), e.getMessage());
+            LOG.warn("connector {}: cannot register {}: {}", device.uid(), refs.stream().map(MachineRef::uid).toList(), e.getMessage());
             if (e instanceof ClientError) {
               ws.close((short) 1008, abbreviate(e.getMessage()));
             }
           });
     }
 
-    private void send(ChannelMessage message) {
+    void send(ChannelMessage message) {
       if (!ws.isClosed()) {
         ws.writeTextMessage(Wire.toJsonString(message));
       }
+    }
+  }
+
+  /** The uid a signing request names, or null if it cannot be read. */
+  private static String uidOf(Enrolment.Request request) {
+    try {
+      String cn = dev.outpost.crypto.SigningRequest.parse(request.csr()).commonName();
+      return Wire.isValidId(cn) ? cn : null;
+    } catch (CryptoException e) {
+      return null;
     }
   }
 
@@ -209,6 +438,14 @@ final class DeviceApi {
   /** Tells every open channel that a machine's configuration changed. */
   static void publish(Vertx vertx, MachineConfig machineConfig) {
     vertx.eventBus().publish(Addresses.MACHINE_CONFIGURED, Wire.toJsonString(machineConfig));
+  }
+
+  static String bearer(RoutingContext ctx) {
+    String header = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    return header.substring(7).trim();
   }
 
 }

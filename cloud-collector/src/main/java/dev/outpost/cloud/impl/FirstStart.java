@@ -14,10 +14,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * What the first start of a cloud creates: the organisation, its admin user and the site key, from
- * {@link CloudConfig.Bootstrap}. Secrets that were not configured are generated and written once
- * to {@code DATA/first-login.txt} (mode 0600); only their hashes reach the database and no secret
- * reaches a log.
+ * What the first start of a cloud creates: the organisation and its admin user, from
+ * {@link CloudConfig.Bootstrap} (the organisation's CA follows when the registry loads). A password
+ * that was not configured is generated and written once to {@code DATA/first-login.txt} (mode
+ * 0600); only its hash reaches the database and no secret reaches a log.
  */
 final class FirstStart {
   static final String FIRST_LOGIN_FILE = "first-login.txt";
@@ -36,7 +36,6 @@ final class FirstStart {
         }
       }
       String password = bootstrap.password() != null ? bootstrap.password() : Accounts.newToken();
-      String siteKey = bootstrap.siteKey() != null ? bootstrap.siteKey() : Accounts.newToken();
       long organisationId;
       try (var ps = c.prepareStatement(db.sql("insert-organisation"), java.sql.Statement.RETURN_GENERATED_KEYS)) {
         ps.setString(1, bootstrap.organisation());
@@ -52,25 +51,19 @@ final class FirstStart {
         ps.setString(3, PasswordHash.hash(password.toCharArray()));
         ps.executeUpdate();
       }
-      try (var ps = c.prepareStatement(db.sql("insert-site-key"))) {
-        ps.setString(1, Accounts.sha256(siteKey));
-        ps.setLong(2, organisationId);
-        ps.executeUpdate();
-      }
-      if (bootstrap.password() == null || bootstrap.siteKey() == null) {
-        writeFirstLogin(dataDir.resolve(FIRST_LOGIN_FILE), bootstrap, password, siteKey);
+      if (bootstrap.password() == null) {
+        writeFirstLogin(dataDir.resolve(FIRST_LOGIN_FILE), bootstrap, password);
       }
       LOG.info("Created organisation {} with user {}", bootstrap.organisation(), bootstrap.user());
       return null;
     });
   }
 
-  private static void writeFirstLogin(Path file, CloudConfig.Bootstrap bootstrap, String password, String siteKey) {
+  private static void writeFirstLogin(Path file, CloudConfig.Bootstrap bootstrap, String password) {
     String text = "# Written once by the first start of the cloud; keep it safe, then delete it.\n"
         + "organisation=" + bootstrap.organisation() + "\n"
         + "user=" + bootstrap.user() + "\n"
-        + (bootstrap.password() == null ? "password=" + password + "\n" : "")
-        + (bootstrap.siteKey() == null ? "siteKey=" + siteKey + "\n" : "");
+        + "password=" + password + "\n";
     try {
       Files.deleteIfExists(file);
       Files.writeString(Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"))),

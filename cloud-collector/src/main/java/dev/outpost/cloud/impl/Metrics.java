@@ -20,7 +20,11 @@ final class Metrics implements AutoCloseable {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
-  Metrics(MeasurementStore store, MachineStore machines, DeviceApi devices, Duration onlineWindow) {
+  Metrics(MeasurementStore store, MachineStore machines, DeviceApi devices, Duration onlineWindow,
+          java.security.cert.X509Certificate tlsCertificate) {
+    Gauge.builder("outpost.certificate.days.left", tlsCertificate,
+            c -> dev.outpost.crypto.MachineCertificates.daysUntilExpiry(c, java.time.Instant.now()))
+        .description("Days until the cloud's own TLS certificate expires").tag("role", "cloud").register(registry);
     FunctionCounter.builder("outpost.measurements.stored", store, MeasurementStore::count)
         .description("Measurements stored, each once").register(registry);
     FunctionCounter.builder("outpost.measurements.duplicates", store, MeasurementStore::duplicates)

@@ -2,9 +2,15 @@ package dev.outpost.cloud.impl;
 
 import dev.outpost.cloud.CloudConfig;
 import dev.outpost.cloud.MeasurementStore;
+import dev.outpost.cloud.impl.identity.Identity;
+import dev.outpost.cloud.impl.identity.Registry;
 import dev.outpost.cloud.impl.store.Latest;
 import dev.outpost.cloud.impl.store.Machine;
 import dev.outpost.cloud.impl.store.MachineStore;
+import dev.outpost.crypto.Pem;
+import dev.outpost.crypto.SealedSecret;
+import dev.outpost.protocol.Enrolment;
+import dev.outpost.protocol.Role;
 import dev.outpost.protocol.SensorConfig;
 import dev.outpost.protocol.Threshold;
 import dev.outpost.protocol.Wire;
@@ -16,6 +22,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.BodyHandler;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
@@ -38,6 +45,7 @@ final class UserApi {
   private final Vertx vertx;
   private final CloudConfig config;
   private final Accounts accounts;
+  private final Registry registry;
   private final MachineStore machines;
   private final MeasurementStore store;
 
@@ -52,21 +60,55 @@ final class UserApi {
     }
   }
 
-  /** What {@code PUT /api/v1/machines/{uid}/sensors/{id}} takes; the id comes from the path. */
+  /**
+   * What {@code PUT /api/v1/machines/{uid}/sensors/{id}} takes; the id comes from the path.
+   * {@code secrets} are plaintext here, sealed at once to the machine's key; left out, the sensor
+   * keeps the secrets it has.
+   */
   record SensorRequest(String id, String type, Map<String, String> settings, Integer intervalSeconds,
-                       Integer timeoutSeconds, Map<String, Threshold> thresholds) {
+                       Integer timeoutSeconds, Map<String, Threshold> thresholds, Map<String, String> secrets) {
+    SensorRequest {
+      Wire.require(secrets == null || secrets.values().stream().allMatch(v -> v != null && v.length() <= MAX_SECRET_CHARS),
+          "each secret is a string of at most " + MAX_SECRET_CHARS + " characters");
+    }
+
     SensorConfig toConfig(String pathId) {
       Wire.require(id == null || id.equals(pathId), "id in the body (" + id + ") differs from the path (" + pathId + ")");
       Wire.require(type != null, "type is required");
       return new SensorConfig(pathId, type, settings, intervalSeconds == null ? 0 : intervalSeconds,
           timeoutSeconds == null ? 0 : timeoutSeconds, thresholds);
     }
+
+    @Override
+    public String toString() {
+      return "SensorRequest[id=" + id + ", type=" + type + ", secrets=" + (secrets == null ? "unchanged" : secrets.keySet()) + "]";
+    }
   }
 
-  UserApi(Vertx vertx, CloudConfig config, Accounts accounts, MachineStore machines, MeasurementStore store) {
+  static final int MAX_SECRET_CHARS = 4096;
+
+  /** What {@code POST /api/v1/sites} takes. */
+  record SiteRequest(String name) {
+    SiteRequest {
+      Wire.require(name != null && !name.isBlank() && name.strip().length() <= 100, "name must be 1 to 100 characters");
+      name = name.strip();
+    }
+  }
+
+  /** What {@code POST /api/v1/sites/{id}/tokens} takes. */
+  record TokenRequest(Role role, Integer validHours) {
+    TokenRequest {
+      Wire.require(role != null, "role (connector or hub) is required");
+      Wire.require(validHours == null || (validHours >= 1 && validHours <= Registry.MAX_TOKEN_VALIDITY.toHours()),
+          "validHours must be 1 to " + Registry.MAX_TOKEN_VALIDITY.toHours());
+    }
+  }
+
+  UserApi(Vertx vertx, CloudConfig config, Accounts accounts, Registry registry, MachineStore machines, MeasurementStore store) {
     this.vertx = vertx;
     this.config = config;
     this.accounts = accounts;
+    this.registry = registry;
     this.machines = machines;
     this.store = store;
   }
@@ -78,6 +120,12 @@ final class UserApi {
     router.route(PREFIX + "/*").handler(this::authenticate);
     router.route(PREFIX + "/*").handler(bodies);
     router.post(PREFIX + "/logout").handler(this::logout);
+    router.get(PREFIX + "/sites").handler(this::listSites);
+    router.post(PREFIX + "/sites").handler(this::createSite);
+    router.post(PREFIX + "/sites/:id/tokens").handler(this::createToken);
+    router.post(PREFIX + "/machines/:uid/approve").handler(ctx -> decide(ctx, "approve"));
+    router.post(PREFIX + "/machines/:uid/reject").handler(ctx -> decide(ctx, "reject"));
+    router.post(PREFIX + "/machines/:uid/revoke").handler(ctx -> decide(ctx, "revoke"));
     router.get(PREFIX + "/machines").handler(this::listMachines);
     router.get(PREFIX + "/machines/:uid").handler(this::getMachine);
     router.get(PREFIX + "/machines/:uid/sensors").handler(this::listSensors);
@@ -116,9 +164,92 @@ final class UserApi {
   }
 
   private void listMachines(RoutingContext ctx) {
+    String state = ctx.queryParams().get("state");
+    if (state != null) {
+      listByState(ctx, state);
+      return;
+    }
     machines.machines(organisation(ctx))
         .map(all -> new JsonArray(all.stream().map(this::machineJson).toList()))
         .onSuccess(array -> json(ctx, 200, array))
+        .onFailure(ctx::fail);
+  }
+
+  /** Machines by enrolment state, e.g. the ones that wait for approval. */
+  private void listByState(RoutingContext ctx, String state) {
+    Enrolment.State wanted;
+    try {
+      wanted = Enrolment.State.valueOf(state.toUpperCase(java.util.Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      throw ClientError.badRequest("state must be pending, approved, rejected or revoked");
+    }
+    var array = new JsonArray();
+    for (Identity identity : registry.identities(organisation(ctx), wanted)) {
+      array.add(identityJson(identity));
+    }
+    json(ctx, 200, array);
+  }
+
+  private static JsonObject identityJson(Identity i) {
+    return new JsonObject()
+        .put("uid", i.uid())
+        .put("name", i.name())
+        .put("role", i.role().wireName())
+        .put("state", i.state().wireName())
+        .put("address", i.address())
+        .put("fingerprint", i.fingerprint())
+        .put("via", i.via())
+        .put("requestedAt", Instant.ofEpochMilli(i.requestedMs()).toString())
+        .put("certificateExpires", i.notAfterMs() > 0 ? Instant.ofEpochMilli(i.notAfterMs()).toString() : null);
+  }
+
+  private void decide(RoutingContext ctx, String decision) {
+    long organisation = organisation(ctx);
+    String uid = ctx.pathParam("uid");
+    Future<Identity> changed = switch (decision) {
+      case "approve" -> registry.approve(organisation, uid);
+      case "reject" -> registry.reject(organisation, uid);
+      default -> registry.revoke(organisation, uid);
+    };
+    changed.onSuccess(identity -> {
+      if (identity.state() == Enrolment.State.REVOKED) {
+        vertx.eventBus().publish(dev.outpost.cloud.Addresses.MACHINE_REVOKED, identity.uid());
+      } else {
+        vertx.eventBus().publish(dev.outpost.cloud.Addresses.HUB_ENROLMENT_CHANGED, identity.uid());
+      }
+      json(ctx, 200, identityJson(identity));
+    }).onFailure(ctx::fail);
+  }
+
+  private void listSites(RoutingContext ctx) {
+    var array = new JsonArray();
+    registry.sites(organisation(ctx)).forEach(site -> array.add(new JsonObject().put("id", site.id()).put("name", site.name())));
+    json(ctx, 200, array);
+  }
+
+  private void createSite(RoutingContext ctx) {
+    var request = Wire.fromJsonStrict(body(ctx), SiteRequest.class);
+    registry.createSite(organisation(ctx), request.name())
+        .onSuccess(site -> json(ctx, 201, new JsonObject().put("id", site.id()).put("name", site.name())))
+        .onFailure(ctx::fail);
+  }
+
+  private void createToken(RoutingContext ctx) {
+    int siteId;
+    try {
+      siteId = Integer.parseInt(ctx.pathParam("id"));
+    } catch (NumberFormatException e) {
+      throw ClientError.notFound("no site " + ctx.pathParam("id"));
+    }
+    var request = Wire.fromJsonStrict(body(ctx), TokenRequest.class);
+    registry.createToken(organisation(ctx), siteId, request.role(),
+            request.validHours() == null ? null : Duration.ofHours(request.validHours()))
+        .onSuccess(token -> json(ctx, 201, new JsonObject()
+            .put("token", token.token())
+            .put("role", token.role().wireName())
+            .put("site", token.siteId())
+            .put("reusable", token.reusable())
+            .put("expiresAt", token.expiresAt().toString())))
         .onFailure(ctx::fail);
   }
 
@@ -139,7 +270,13 @@ final class UserApi {
         .put("lastSeen", seen.lastSeenMs() > 0 ? Instant.ofEpochMilli(seen.lastSeenMs()).toString() : null)
         .put("via", m.via())
         .put("configVersion", m.configVersion())
-        .put("sensors", m.sensors().size());
+        .put("sensors", m.sensors().size())
+        .put("state", state(m.uid()));
+  }
+
+  private String state(String uid) {
+    Identity identity = registry.identity(uid);
+    return identity == null ? null : identity.state().wireName();
   }
 
   private void listSensors(RoutingContext ctx) {
@@ -170,13 +307,44 @@ final class UserApi {
     if (!Wire.isValidId(id)) {
       throw ClientError.badRequest("a sensor id is 1 to 64 characters of A-Z a-z 0-9 . _ -");
     }
-    var sensor = Wire.fromJsonStrict(body(ctx), SensorRequest.class).toConfig(id);
-    machines.putSensor(organisation(ctx), ctx.pathParam("uid"), sensor)
-        .onSuccess(machine -> {
-          DeviceApi.publish(vertx, machine.config());
-          json(ctx, 200, sensorJson(sensor, null).put("configVersion", machine.configVersion()));
+    var request = Wire.fromJsonStrict(body(ctx), SensorRequest.class);
+    var plain = request.toConfig(id);
+    long organisation = organisation(ctx);
+    String uid = ctx.pathParam("uid");
+    machines.machine(organisation, uid)
+        .compose(seen -> vertx.executeBlocking(() -> withSecrets(seen.machine(), plain, request.secrets()), false))
+        .compose(sensor -> machines.putSensor(organisation, uid, sensor).map(machine -> Map.entry(machine, sensor)))
+        .onSuccess(changed -> {
+          DeviceApi.publish(vertx, changed.getKey().config());
+          json(ctx, 200, sensorJson(changed.getValue(), null).put("configVersion", changed.getKey().configVersion()));
         })
         .onFailure(ctx::fail);
+  }
+
+  /**
+   * Seals each plaintext secret to the machine's public key (from its certificate), bound to the
+   * machine, sensor and setting; keeps the sensor's sealed secrets when the request has none.
+   */
+  private SensorConfig withSecrets(Machine machine, SensorConfig sensor, Map<String, String> plaintext) {
+    if (plaintext == null) {
+      return sensor.withSecrets(machine.sensor(sensor.id()).map(SensorConfig::secrets).orElse(Map.of()));
+    }
+    if (plaintext.isEmpty()) {
+      return sensor;
+    }
+    Identity identity = registry.identity(machine.uid());
+    if (identity == null || identity.certificate() == null || identity.state() != Enrolment.State.APPROVED) {
+      throw new ClientError(409, "machine " + machine.uid() + " has no enrolled key to seal secrets to");
+    }
+    var publicKey = Pem.decodeCertificates(identity.certificate(), "the certificate of " + machine.uid()).get(0).getPublicKey();
+    var sealed = new java.util.TreeMap<String, String>();
+    for (var secret : plaintext.entrySet()) {
+      Wire.requireId(secret.getKey(), "secret name");
+      Wire.require(!sensor.settings().containsKey(secret.getKey()), "secret " + secret.getKey() + " is also a plain setting");
+      sealed.put(secret.getKey(), SealedSecret.seal(publicKey, secret.getValue().getBytes(StandardCharsets.UTF_8),
+          SensorConfig.secretInfo(machine.uid(), sensor.id(), secret.getKey())));
+    }
+    return sensor.withSecrets(sealed);
   }
 
   private void deleteSensor(RoutingContext ctx) {
@@ -196,6 +364,7 @@ final class UserApi {
         .put("intervalSeconds", s.intervalSeconds())
         .put("timeoutSeconds", s.timeoutSeconds())
         .put("thresholds", new JsonObject(Wire.toJsonString(s.thresholds())))
+        .put("secrets", new JsonArray(new java.util.ArrayList<>(new java.util.TreeSet<>(s.secrets().keySet()))))
         .put("state", latest == null ? null : latest.state().name());
     if (latest != null) {
       json.put("latest", new JsonObject()

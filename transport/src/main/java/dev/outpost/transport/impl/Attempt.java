@@ -27,9 +27,14 @@ final class Attempt {
 
   static final String PROXY_AUTH_FAILED = "Failed to authenticate with proxy";
 
-  /** Whether a proxy refused our credentials (or asked for some we do not have): no route would do better. */
+  /**
+   * Whether a proxy refused our credentials (or asked for some we do not have): no route would do
+   * better. Besides the standard 407, a 401 to CONNECT counts too: tinyproxy 1.11 (Debian 12)
+   * answers failed Basic authentication with 401.
+   */
   static boolean isProxyAuthFailure(Throwable error) {
-    return error instanceof IOException && PROXY_AUTH_FAILED.equals(error.getMessage());
+    return error instanceof IOException && (PROXY_AUTH_FAILED.equals(error.getMessage())
+        || "Unexpected response code for CONNECT: 401".equals(error.getMessage()));
   }
 
   /** For calls without an event listener (WebSocket opens): a timeout after connecting is in the TLS handshake. */
@@ -43,9 +48,11 @@ final class Attempt {
   static String describe(Throwable error, Phase phase, ProxyConfig proxy, Duration connectTimeout) {
     if (isProxyAuthFailure(error)) {
       var where = "proxy " + proxy.host() + ":" + proxy.port();
+      var status = PROXY_AUTH_FAILED.equals(error.getMessage()) ? "HTTP 407 Proxy Authentication Required"
+          : "HTTP 401, which some proxies answer instead of 407 Proxy Authentication Required";
       return proxy.hasCredentials()
-          ? where + " refused the credentials of user '" + proxy.user() + "' (HTTP 407 Proxy Authentication Required)"
-          : where + " requires proxy authentication (HTTP 407 Proxy Authentication Required) and no proxy.user is configured";
+          ? where + " refused the credentials of user '" + proxy.user() + "' (" + status + ")"
+          : where + " requires proxy authentication (" + status + ") and no proxy.user is configured";
     }
     var message = String.valueOf(error.getMessage());
     if (message.startsWith("Unexpected response code for CONNECT: ")) {

@@ -57,10 +57,12 @@ public final class OkHttpDialer implements Dialer {
   private final Set<WebSocket> openChannels = ConcurrentHashMap.newKeySet();
 
   public OkHttpDialer(DialerConfig config, TlsFiles tls) {
+    this(config, tls.sslContext(), tls.trustManager());
+  }
+
+  public OkHttpDialer(DialerConfig config, javax.net.ssl.SSLContext ssl, javax.net.ssl.X509TrustManager trust) {
     this.config = Objects.requireNonNull(config, "config");
     this.routes = Route.all(config.endpoints(), config.ports());
-    var trust = tls.trustManager();
-    var ssl = tls.sslContext();
     var tlsOnly = new ConnectionSpec.Builder(ConnectionSpec.MODERN_TLS)
         .tlsVersions(TlsVersion.TLS_1_3, TlsVersion.TLS_1_2)
         .allEnabledCipherSuites()

@@ -56,7 +56,7 @@ public final class JdbcMachineStore implements MachineStore {
       while (rs.next()) {
         sensors.computeIfAbsent(rs.getInt(1), k -> new ArrayList<>()).add(new SensorConfig(rs.getString(2),
             rs.getString(3), JsonColumns.readStrings(rs.getString(4)), rs.getInt(5), rs.getInt(6),
-            JsonColumns.readThresholds(rs.getString(7))));
+            JsonColumns.readThresholds(rs.getString(7)), JsonColumns.readStrings(rs.getString(8))));
       }
     }
     try (var s = c.createStatement(); var rs = s.executeQuery(db.sql("select-machines"))) {
@@ -324,6 +324,7 @@ public final class JdbcMachineStore implements MachineStore {
       ps.setInt(5, sensor.intervalSeconds());
       ps.setInt(6, sensor.timeoutSeconds());
       ps.setString(7, JsonColumns.thresholds(sensor.thresholds()));
+      ps.setString(8, JsonColumns.strings(sensor.secrets()));
       ps.executeUpdate();
     }
   }

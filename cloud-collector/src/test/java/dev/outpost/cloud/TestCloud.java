@@ -1,0 +1,131 @@
+package dev.outpost.cloud;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.outpost.crypto.MachineKeys;
+import dev.outpost.crypto.Pem;
+import dev.outpost.crypto.SigningRequest;
+import dev.outpost.crypto.TlsFiles;
+import dev.outpost.protocol.Enrolment;
+import dev.outpost.protocol.Role;
+import dev.outpost.protocol.Wire;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.PemKeyCertOptions;
+import io.vertx.core.net.PemTrustOptions;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.ext.web.client.WebClientOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real cloud collector for tests, on 127.0.0.1 with its own CA, and machines enrolled the way
+ * real ones are: a site, a token from the API, a signing request to {@code POST /device/v1/enrol},
+ * and from then on their certificate on every device call.
+ */
+public final class TestCloud implements AutoCloseable {
+  public static final String ORGANISATION = "acme";
+  public static final String USER = "admin";
+  public static final String PASSWORD = "correct horse battery";
+
+  public final Vertx vertx;
+  public final Path dir;
+  public final CloudCollector cloud;
+  /** A client for users: trusts the cloud's CA, presents no certificate. */
+  public final WebClient client;
+  public final String token;
+  public final int siteId;
+
+  private TestCloud(Vertx vertx, Path dir, CloudCollector cloud, WebClient client, String token, int siteId) {
+    this.vertx = vertx;
+    this.dir = dir;
+    this.cloud = cloud;
+    this.client = client;
+    this.token = token;
+    this.siteId = siteId;
+  }
+
+  public static TestCloud start(Path dir, CloudConfig.Limits limits) throws Exception {
+    var vertx = Vertx.vertx();
+    var cloud = await(CloudCollector.start(vertx, new CloudConfig(dir, "127.0.0.1", 0,
+        new CloudConfig.Bootstrap(ORGANISATION, USER, PASSWORD), limits, null)));
+    var client = WebClient.create(vertx, new WebClientOptions()
+        .setSsl(true).setVerifyHost(true)
+        .setTrustOptions(new PemTrustOptions().addCertPath(dir.resolve(TlsFiles.CA_FILE).toString()))
+        .setDefaultHost("127.0.0.1").setDefaultPort(cloud.port()));
+    var login = await(client.post("/api/v1/login").sendJsonObject(new JsonObject()
+        .put("organisation", ORGANISATION).put("user", USER).put("password", PASSWORD)));
+    assertEquals(200, login.statusCode(), login.bodyAsString());
+    String token = login.bodyAsJsonObject().getString("token");
+    var site = await(client.post("/api/v1/sites").bearerTokenAuthentication(token)
+        .sendJsonObject(new JsonObject().put("name", "main")));
+    assertEquals(201, site.statusCode(), site.bodyAsString());
+    return new TestCloud(vertx, dir, cloud, client, token, site.bodyAsJsonObject().getInteger("id"));
+  }
+
+  public static <T> T await(Future<T> future) throws Exception {
+    return future.await(60, TimeUnit.SECONDS);
+  }
+
+  public HttpResponse<Buffer> get(String path) throws Exception {
+    return await(client.get(path).bearerTokenAuthentication(token).send());
+  }
+
+  public HttpResponse<Buffer> post(String path, JsonObject body) throws Exception {
+    return await(client.post(path).bearerTokenAuthentication(token).sendJsonObject(body));
+  }
+
+  /** A new enrolment token of the site. */
+  public String enrolmentToken(Role role) throws Exception {
+    var answer = post("/api/v1/sites/" + siteId + "/tokens", new JsonObject().put("role", role.wireName()));
+    assertEquals(201, answer.statusCode(), answer.bodyAsString());
+    return answer.bodyAsJsonObject().getString("token");
+  }
+
+  /** Asks the cloud to enrol a machine with this uid and keys; the raw answer. */
+  public HttpResponse<Buffer> enrol(String uid, KeyPair keys, Role role, String enrolmentToken) throws Exception {
+    var request = new Enrolment.Request(Wire.VERSION, enrolmentToken, SigningRequest.create(keys, uid), uid + " name", role);
+    return await(client.post("/device/v1/enrol").putHeader("Content-Type", "application/json")
+        .sendBuffer(Buffer.buffer(Wire.toJson(request))));
+  }
+
+  /** A connector enrolled with a fresh token; its TLS files in {@code folder}. */
+  public Device connector(String uid, Path folder) throws Exception {
+    var keys = MachineKeys.generate();
+    var answer = enrol(uid, keys, Role.CONNECTOR, enrolmentToken(Role.CONNECTOR));
+    assertEquals(200, answer.statusCode(), answer.bodyAsString());
+    var enrolled = Wire.fromJson(answer.body().getBytes(), Enrolment.Answer.class);
+    Files.createDirectories(folder);
+    TlsFiles.write(folder, keys, Pem.decodeCertificates(enrolled.certificate(), "answer"),
+        Pem.decodeCertificates(enrolled.ca(), "answer").get(0));
+    return new Device(uid, folder, deviceClient(folder));
+  }
+
+  /** A client that presents the machine certificate in the folder. */
+  public WebClient deviceClient(Path folder) {
+    var files = TlsFiles.inFolder(folder);
+    return WebClient.create(vertx, new WebClientOptions()
+        .setSsl(true).setVerifyHost(true)
+        .setTrustOptions(new PemTrustOptions().addCertPath(files.ca().toString()))
+        .setKeyCertOptions(new PemKeyCertOptions().setKeyPath(files.key().toString()).setCertPath(files.certificate().toString()))
+        .setDefaultHost("127.0.0.1").setDefaultPort(cloud.port()));
+  }
+
+  /** An enrolled machine and its client. */
+  public record Device(String uid, Path folder, WebClient client) {
+    public HttpResponse<Buffer> upload(byte[] body) throws Exception {
+      return await(client.post("/device/v1/batches").putHeader("Content-Type", Wire.CBOR).sendBuffer(Buffer.buffer(body)));
+    }
+  }
+
+  @Override
+  public void close() throws Exception {
+    await(cloud.stop());
+    await(vertx.close());
+  }
+}
