@@ -45,6 +45,11 @@ import org.slf4j.LoggerFactory;
 public final class LanGateway extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(LanGateway.class);
   private static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+  /** Above this many queued measurements the connector holds back hub acknowledgements… */
+  static final long HIGH_WATER = 100_000;
+  /** …until the uplink has brought the queue below this. */
+  static final long LOW_WATER = 50_000;
+  private static final long THROTTLE_CHECK_MS = 10;
   /** Marks a session whose certificate failed the checks. */
   private static final String INVALID = "\u0000invalid";
 
@@ -53,6 +58,8 @@ public final class LanGateway extends VerticleBase {
   private final HubConfigs hubConfigs;
   private final Map<String, ServerWebSocket> linked = new HashMap<>();
   private final Map<String, ServerWebSocket> enrolling = new HashMap<>();
+  private final List<Runnable> heldAcks = new java.util.ArrayList<>();
+  private boolean throttled;
   private final Set<String> revoked = ConcurrentHashMap.newKeySet();
   private final Revocations revocations;
   private X509Certificate ca;
@@ -120,6 +127,38 @@ public final class LanGateway extends VerticleBase {
     ws.textMessageHandler(text -> session.refuse("text frames are not part of the LAN protocol"));
     ws.closeHandler(v -> session.closed());
     ws.exceptionHandler(e -> log.debug("hub link {}: {}", ws.remoteAddress(), e.getMessage()));
+  }
+
+  /**
+   * Acknowledges a stored frame, at once while the connector's outbox is below {@link #HIGH_WATER};
+   * above it, acknowledgements wait until the uplink has brought the outbox below
+   * {@link #LOW_WATER}. Each hub has only a few frames unacknowledged, so this slows the hubs down
+   * (they keep their measurements in their own outboxes) and leaves the connector's CPU and disk to
+   * the uplink: the site delivers at the rate the cloud link sustains instead of piling up here.
+   */
+  private void acknowledge(ServerWebSocket ws, long frameId) {
+    if (!throttled && outbox.depth() > HIGH_WATER) {
+      throttled = true;
+      log.debug("outbox above {} measurements: holding hub acknowledgements", HIGH_WATER);
+      vertx.setPeriodic(THROTTLE_CHECK_MS, id -> {
+        if (outbox.depth() <= LOW_WATER) {
+          vertx.cancelTimer(id);
+          throttled = false;
+          heldAcks.forEach(Runnable::run);
+          heldAcks.clear();
+        }
+      });
+    }
+    Runnable ack = () -> {
+      if (!ws.isClosed()) {
+        ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.Ack(frameId))));
+      }
+    };
+    if (throttled) {
+      heldAcks.add(ack);
+    } else {
+      ack.run();
+    }
   }
 
   /** What the peer presented: a certificate chain, or an empty list. */
@@ -281,8 +320,8 @@ public final class LanGateway extends VerticleBase {
       }
       Future.fromCompletionStage(outbox.store(frame.batches()), context).onComplete(stored -> {
         if (stored.succeeded()) {
-          ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.Ack(frame.id()))));
           vertx.eventBus().publish(HubAddresses.MEASUREMENTS_STORED, frame.batches().size());
+          acknowledge(ws, frame.id());
         } else {
           log.error("cannot store measurements of hub {}: {}", hub.uid(), stored.cause().getMessage());
           ws.close((short) 1011, "connector cannot store");
