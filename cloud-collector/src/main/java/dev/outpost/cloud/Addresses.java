@@ -14,6 +14,9 @@ public final class Addresses {
   /** A hub's enrolment changed (approved, rejected); the body is its uid. The channel of its connector tells it. */
   public static final String HUB_ENROLMENT_CHANGED = "outpost.cloud.hub.enrolment-changed";
 
+  /** A machine's certificate was renewed; the body is its uid. The channel that serves it sends it the new one. */
+  public static final String CERTIFICATE_RENEWED = "outpost.cloud.certificate.renewed";
+
   private Addresses() {
   }
 }

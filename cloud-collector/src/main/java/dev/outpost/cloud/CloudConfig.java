@@ -18,17 +18,15 @@ import java.util.List;
  * @param tlsNames     DNS names and IP addresses of the cloud's TLS certificate, when the cloud
  *                     issues it itself from the first organisation's CA (no {@code identity.pem}
  *                     in the data folder)
- * @param certificateValidity how long machine certificates issued at enrolment are valid
+ * @param certificates how long machine certificates are valid and when they are renewed
  */
 public record CloudConfig(Path dataDir, String host, int port, Bootstrap bootstrap, Limits limits, Duration onlineWindow,
-                          List<String> tlsNames, Duration certificateValidity) {
+                          List<String> tlsNames, Certificates certificates) {
   public static final int DEFAULT_PORT = 443;
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final Duration DEFAULT_ONLINE_WINDOW = Duration.ofSeconds(120);
   /** Names and addresses in the cloud's own TLS certificate when the cloud issues it itself. */
   public static final List<String> DEFAULT_TLS_NAMES = List.of("localhost", "127.0.0.1", "::1");
-  /** How long a machine certificate is valid. */
-  public static final Duration DEFAULT_CERTIFICATE_VALIDITY = Duration.ofDays(365);
 
   public CloudConfig {
     if (dataDir == null) {
@@ -45,10 +43,7 @@ public record CloudConfig(Path dataDir, String host, int port, Bootstrap bootstr
       throw new IllegalArgumentException("onlineWindow must be positive, was " + onlineWindow);
     }
     tlsNames = tlsNames == null || tlsNames.isEmpty() ? DEFAULT_TLS_NAMES : List.copyOf(tlsNames);
-    certificateValidity = certificateValidity == null ? DEFAULT_CERTIFICATE_VALIDITY : certificateValidity;
-    if (certificateValidity.compareTo(Duration.ofHours(1)) < 0 || certificateValidity.compareTo(Duration.ofDays(3650)) > 0) {
-      throw new IllegalArgumentException("certificateValidity must be 1 hour to 10 years, was " + certificateValidity);
-    }
+    certificates = certificates == null ? Certificates.DEFAULT : certificates;
   }
 
   public CloudConfig(Path dataDir, String host, int port, Bootstrap bootstrap, Limits limits, Duration onlineWindow) {
@@ -62,7 +57,7 @@ public record CloudConfig(Path dataDir, String host, int port, Bootstrap bootstr
 
   /** The same configuration on another port (0: a free one). */
   public CloudConfig withPort(int newPort) {
-    return new CloudConfig(dataDir, host, newPort, bootstrap, limits, onlineWindow, tlsNames, certificateValidity);
+    return new CloudConfig(dataDir, host, newPort, bootstrap, limits, onlineWindow, tlsNames, certificates);
   }
 
   /**
@@ -97,6 +92,33 @@ public record CloudConfig(Path dataDir, String host, int port, Bootstrap bootstr
     public String toString() {
       return "Bootstrap[organisation=" + organisation + ", user=" + user
           + ", password=" + (password == null ? "generated" : "***") + "]";
+    }
+  }
+
+  /**
+   * Machine certificates: issued at enrolment for {@code validity}, and issued anew by the cloud
+   * (same key) once less than {@code renewBefore} is left; the cloud looks every {@code checkEvery}
+   * and pushes renewed certificates over the command channels, where machines install them without
+   * a restart.
+   */
+  public record Certificates(Duration validity, Duration renewBefore, Duration checkEvery) {
+    public static final Duration DEFAULT_VALIDITY = Duration.ofDays(365);
+    public static final Duration DEFAULT_CHECK_EVERY = Duration.ofHours(1);
+    static final Certificates DEFAULT = new Certificates(null, null, null);
+
+    public Certificates {
+      validity = validity == null ? DEFAULT_VALIDITY : validity;
+      renewBefore = renewBefore == null ? validity.dividedBy(3) : renewBefore;
+      checkEvery = checkEvery == null ? DEFAULT_CHECK_EVERY : checkEvery;
+      if (validity.compareTo(Duration.ofHours(1)) < 0 || validity.compareTo(Duration.ofDays(3650)) > 0) {
+        throw new IllegalArgumentException("certificates.validity must be 1 hour to 10 years, was " + validity);
+      }
+      if (renewBefore.isNegative() || renewBefore.isZero() || renewBefore.compareTo(validity) >= 0) {
+        throw new IllegalArgumentException("certificates.renewBefore must be positive and less than the validity");
+      }
+      if (checkEvery.compareTo(Duration.ofSeconds(1)) < 0) {
+        throw new IllegalArgumentException("certificates.checkEvery must be at least 1 s");
+      }
     }
   }
 

@@ -469,7 +469,7 @@ class OpenApiContractTest {
     var approved = conforms("approveMachine", post("/api/v1/machines/hub-5/approve", null));
     assertEquals(200, approved.statusCode(), approved.bodyAsString());
     assertEquals("approved", approved.bodyAsJsonObject().getString("state"));
-    assertAbout(CloudConfig.DEFAULT_CERTIFICATE_VALIDITY, Instant.parse(approved.bodyAsJsonObject().getString("certificateExpires")));
+    assertAbout(CloudConfig.Certificates.DEFAULT_VALIDITY, Instant.parse(approved.bodyAsJsonObject().getString("certificateExpires")));
     var answer = hubEnrolment("hub-5").getJsonObject("answer");
     assertEquals("approved", answer.getString("state"));
     assertTrue(answer.getString("certificate").startsWith("-----BEGIN CERTIFICATE-----"), answer.encode());

@@ -127,6 +127,8 @@ public final class CommandChannel extends VerticleBase {
         }).onSuccess(saved -> vertx.eventBus().publish(ConnectorAddresses.HUB_CONFIG, saved))
             .onFailure(e -> log.error("cannot keep the configuration of hub {}: {}", machineConfig.machine(), e.getMessage()));
       }
+    } else if (message instanceof ChannelMessage.HubEnrolment enrolment && enrolment.uid().equals(connector.uid())) {
+      renewed(enrolment);
     } else if (message instanceof ChannelMessage.HubEnrolment enrolment) {
       vertx.eventBus().publish(ConnectorAddresses.HUB_ENROLMENT, enrolment);
     } else if (message instanceof ChannelMessage.Revoked revoked) {
@@ -135,6 +137,20 @@ public final class CommandChannel extends VerticleBase {
     } else {
       log.warn("unexpected {} from the cloud; ignored", message.getClass().getSimpleName());
     }
+  }
+
+  /** The cloud renewed this connector's certificate: keep it; new connections use it at once. */
+  private void renewed(ChannelMessage.HubEnrolment enrolment) {
+    if (enrolment.answer() == null || enrolment.answer().state() != dev.outpost.protocol.Enrolment.State.APPROVED) {
+      return;
+    }
+    vertx.executeBlocking(() -> {
+      dev.outpost.hub.EnrolmentKeys.renew(config.dataDir(), connector.uid(), connector.role(), enrolment.answer());
+      return null;
+    }).onSuccess(v -> {
+      log.info("installed this connector's renewed certificate");
+      vertx.eventBus().publish(ConnectorAddresses.CERTIFICATE_RENEWED, connector.uid());
+    }).onFailure(e -> log.error("refused a renewed certificate: {}", e.getMessage()));
   }
 
   private void lost(Channel from, String why) {

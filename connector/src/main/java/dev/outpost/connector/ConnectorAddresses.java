@@ -14,6 +14,9 @@ public final class ConnectorAddresses {
   /** A machine was revoked (body: its uid as String); its links close and stay refused. */
   public static final String REVOKED = "machines.revoked";
 
+  /** The connector installed a renewed certificate of its own (body: its uid). */
+  public static final String CERTIFICATE_RENEWED = "identity.renewed";
+
   private ConnectorAddresses() {
   }
 }

@@ -99,6 +99,10 @@ public final class LanGateway extends VerticleBase {
     vertx.eventBus().<MachineConfig>consumer(ConnectorAddresses.HUB_CONFIG, message -> forward(message.body()));
     vertx.eventBus().<ChannelMessage.HubEnrolment>consumer(ConnectorAddresses.HUB_ENROLMENT, message -> enrolment(message.body()));
     vertx.eventBus().<String>consumer(ConnectorAddresses.REVOKED, message -> revoke(message.body()));
+    vertx.eventBus().<String>consumer(ConnectorAddresses.CERTIFICATE_RENEWED, message ->
+        server.updateSSLOptions(VertxTls.httpServer(tls).getSslOptions(), true)
+            .onSuccess(v -> log.info("the LAN gateway serves the renewed certificate"))
+            .onFailure(e -> log.error("cannot serve the renewed certificate: {}", e.getMessage())));
     return vertx.executeBlocking(() -> {
       ca = Pem.readCertificates(tls.ca()).get(0);
       revoked.addAll(revocations.load());
@@ -189,7 +193,7 @@ public final class LanGateway extends VerticleBase {
   }
 
   private void enrolment(ChannelMessage.HubEnrolment enrolment) {
-    ServerWebSocket ws = enrolling.get(enrolment.uid());
+    ServerWebSocket ws = enrolling.containsKey(enrolment.uid()) ? enrolling.get(enrolment.uid()) : linked.get(enrolment.uid());
     if (ws != null && !ws.isClosed()) {
       ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.EnrolmentState(enrolment.uid(), enrolment.answer(),
           enrolment.refused()))));

@@ -1,6 +1,7 @@
 package dev.outpost.crypto;
 
 import dev.outpost.crypto.impl.ProtocolLimitedSslContext;
+import dev.outpost.crypto.impl.ReloadingKeyManager;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,32 +96,46 @@ public record TlsFiles(Path key, Path certificate, Path ca) {
   /**
    * A TLS context limited to {@link #PROTOCOLS}: trust from {@code ca.pem}; the key and
    * certificate chain from {@code identity.*} when the machine has an identity (so it can serve
-   * TLS and present a client certificate), none otherwise.
+   * TLS and present a client certificate), none otherwise. A certificate renewed in place is
+   * picked up for new connections without a restart.
    */
   public SSLContext sslContext() {
     var trust = trustManager();
     try {
       KeyManager[] keyManagers = null;
       if (hasIdentity()) {
-        var privateKey = Pem.readPrivateKey(key);
-        var chain = Pem.readCertificates(certificate);
-        if (!CertificateAuthority.keyMatches(chain.get(0), privateKey)) {
-          throw new CryptoException(key + " does not hold the private key of the certificate in " + certificate);
-        }
-        var password = new char[0];
-        var store = KeyStore.getInstance("PKCS12");
-        store.load(null, null);
-        store.setKeyEntry("identity", privateKey, password, chain.toArray(X509Certificate[]::new));
-        var factory = KeyManagerFactory.getInstance("PKIX");
-        factory.init(store, password);
-        keyManagers = factory.getKeyManagers();
+        keyManagers = new KeyManager[] {new ReloadingKeyManager(certificate, this::keyManager)};
       }
       var context = SSLContext.getInstance("TLS");
       context.init(keyManagers, new TrustManager[] {trust}, new SecureRandom());
       return new ProtocolLimitedSslContext(context, PROTOCOLS.toArray(String[]::new));
-    } catch (GeneralSecurityException | IOException e) {
+    } catch (GeneralSecurityException e) {
       throw new CryptoException("cannot build a TLS context from " + key + " and " + certificate + ": "
           + e.getMessage(), e);
+    }
+  }
+
+  private javax.net.ssl.X509ExtendedKeyManager keyManager() {
+    var privateKey = Pem.readPrivateKey(key);
+    var chain = Pem.readCertificates(certificate);
+    if (!CertificateAuthority.keyMatches(chain.get(0), privateKey)) {
+      throw new CryptoException(key + " does not hold the private key of the certificate in " + certificate);
+    }
+    try {
+      var password = new char[0];
+      var store = KeyStore.getInstance("PKCS12");
+      store.load(null, null);
+      store.setKeyEntry("identity", privateKey, password, chain.toArray(X509Certificate[]::new));
+      var factory = KeyManagerFactory.getInstance("PKIX");
+      factory.init(store, password);
+      for (var manager : factory.getKeyManagers()) {
+        if (manager instanceof javax.net.ssl.X509ExtendedKeyManager x509) {
+          return x509;
+        }
+      }
+      throw new CryptoException("the JDK gave no X.509 key manager");
+    } catch (GeneralSecurityException | IOException e) {
+      throw new CryptoException("cannot load " + key + " and " + certificate + ": " + e.getMessage(), e);
     }
   }
 

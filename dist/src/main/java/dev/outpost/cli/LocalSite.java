@@ -76,6 +76,11 @@ public final class LocalSite {
    * without one, and the demo's admin approves them when they show up as pending.
    */
   public static LocalSite start(Path root, int cloudPort, int hubCount, int hubsWithToken) {
+    return start(root, cloudPort, hubCount, hubsWithToken, null);
+  }
+
+  /** As above, with the cloud's certificate policy (validity, renewal); null for the defaults. */
+  public static LocalSite start(Path root, int cloudPort, int hubCount, int hubsWithToken, CloudConfig.Certificates certificates) {
     var vertxes = new ArrayList<Vertx>();
     try {
       Files.createDirectories(root);
@@ -84,7 +89,7 @@ public final class LocalSite {
 
       Vertx cloudVertx = newVertx(vertxes, 2);
       var cloud = await(CloudCollector.start(cloudVertx, new CloudConfig(cloudDir, LOOPBACK, cloudPort,
-          new CloudConfig.Bootstrap(ORGANISATION, ADMIN, password), null, null)));
+          new CloudConfig.Bootstrap(ORGANISATION, ADMIN, password), null, null, null, certificates)));
       var admin = AdminClient.login(URI.create("https://" + LOOPBACK + ":" + cloud.port()),
           TlsFiles.inFolder(cloudDir).trustManager(), ORGANISATION, ADMIN, password);
       int site = admin.site(SITE);

@@ -171,6 +171,23 @@ public final class ConnectorLink extends VerticleBase {
     pump();
   }
 
+  /** The cloud renewed this hub's certificate: keep it and link again with it, without a restart. */
+  private void renewed(WebSocket ws, LanMessage.EnrolmentState state) {
+    if (state.answer() == null || state.answer().state() != Enrolment.State.APPROVED) {
+      return;
+    }
+    vertx.executeBlocking(() -> {
+      EnrolmentKeys.renew(config.dataDir(), machine.uid(), machine.role(), state.answer());
+      return clientOptions();
+    }).onSuccess(options -> {
+      log.info("installed this hub's renewed certificate; linking with it");
+      var old = client;
+      client = vertx.createWebSocketClient(options);
+      reconnectNow = true;
+      ws.close((short) 1000, "certificate renewed").eventually(old::close);
+    }).onFailure(e -> log.error("refused a renewed certificate: {}", e.getMessage()));
+  }
+
   private void askToEnrol(WebSocket ws) {
     var request = new Enrolment.Request(Wire.VERSION, config.token(), pending.csr(), machine.name(), machine.role());
     ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.Enrol(request))));
@@ -178,7 +195,11 @@ public final class ConnectorLink extends VerticleBase {
 
   private void enrolment(LanMessage.EnrolmentState state) {
     WebSocket ws = socket;
-    if (pending == null || ws == null) {
+    if (ws == null) {
+      return;
+    }
+    if (pending == null) {
+      renewed(ws, state);
       return;
     }
     if (state.refused() != null) {

@@ -92,4 +92,17 @@ public final class EnrolmentKeys {
       throw new UncheckedIOException(e);
     }
   }
+
+  /**
+   * Blocking. Installs a renewed certificate: it must be for the key this machine holds, from the CA
+   * it trusts, for its uid and role; then it replaces {@code identity.pem} (the key stays).
+   */
+  public static void renew(Path dataDir, String uid, Role role, Enrolment.Answer answer) {
+    var tls = TlsFiles.inFolder(dataDir);
+    var privateKey = Pem.readPrivateKey(tls.key());
+    var current = Pem.readCertificates(tls.certificate()).get(0);
+    var ca = Pem.readCertificates(tls.ca()).get(0);
+    var pending = new Pending(new KeyPair(current.getPublicKey(), privateKey), null);
+    complete(dataDir, uid, role, pending, answer, ca);
+  }
 }

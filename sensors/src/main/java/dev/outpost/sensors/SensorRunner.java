@@ -226,11 +226,13 @@ public final class SensorRunner implements AutoCloseable {
 
     void timeOut() {
       var seconds = config.effectiveTimeoutSeconds();
+      // Claim first: once the result is complete a free thread must not start the run any more.
+      boolean neverStarted = claimed.compareAndSet(false, true);
       if (!result.complete(Measurement.error(config.id(), start, "timed out after " + seconds + " s"))) {
         return;
       }
       LOG.warn("sensor {} ({}) timed out after {} s", config.id(), config.type(), seconds);
-      if (claimed.compareAndSet(false, true)) {
+      if (neverStarted) {
         busy.remove(config.id(), this); // it never started, so no thread holds it
       } else if (task != null) {
         task.cancel(true); // the thread is freed when the sensor reacts to the interrupt

@@ -40,9 +40,11 @@ public final class CloudCollectorImpl implements CloudCollector {
   private final HttpServer server;
   private final long flushTimer;
   private final long sweepTimer;
+  private final long renewalTimer;
 
   private CloudCollectorImpl(Vertx vertx, Database db, JdbcMachineStore machines, JdbcMeasurementStore store,
-                             Accounts accounts, Metrics metrics, HttpServer server) {
+                             Accounts accounts, Metrics metrics, HttpServer server, Registry registry,
+                             CloudConfig.Certificates certificates) {
     this.vertx = vertx;
     this.db = db;
     this.machines = machines;
@@ -52,6 +54,9 @@ public final class CloudCollectorImpl implements CloudCollector {
     this.flushTimer = vertx.setPeriodic(FLUSH_MS, id -> machines.flush()
         .onFailure(e -> LOG.warn("cannot write last-seen times: {}", e.getMessage())));
     this.sweepTimer = vertx.setPeriodic(SWEEP_MS, id -> accounts.sweep());
+    this.renewalTimer = vertx.setPeriodic(1_000, certificates.checkEvery().toMillis(), id -> registry.renewDue(certificates.renewBefore())
+        .onSuccess(renewed -> renewed.forEach(i -> vertx.eventBus().publish(dev.outpost.cloud.Addresses.CERTIFICATE_RENEWED, i.uid())))
+        .onFailure(e -> LOG.error("certificate renewal failed: {}", e.getMessage())));
   }
 
   public static Future<CloudCollector> start(Vertx vertx, CloudConfig config) {
@@ -59,7 +64,7 @@ public final class CloudCollectorImpl implements CloudCollector {
     var cas = new OrganisationCas(config.dataDir());
     return Database.open(vertx, config.dataDir().resolve("cloud")).compose(db ->
         FirstStart.run(db, config.dataDir(), config.bootstrap())
-            .compose(v -> Registry.load(db, cas, config.certificateValidity()))
+            .compose(v -> Registry.load(db, cas, config.certificates().validity()))
             .compose(registry -> vertx.executeBlocking(() -> {
               ServerIdentity.ensure(config, tls, registry, cas);
               return registry;
@@ -123,7 +128,8 @@ public final class CloudCollectorImpl implements CloudCollector {
         .listen()
         .map(server -> {
           LOG.info("cloud collector listening on https://{}:{}/", config.host(), server.actualPort());
-          return (CloudCollector) new CloudCollectorImpl(vertx, db, machines, store, accounts, metrics, server);
+          return (CloudCollector) new CloudCollectorImpl(vertx, db, machines, store, accounts, metrics, server, registry,
+              config.certificates());
         });
   }
 
@@ -141,6 +147,7 @@ public final class CloudCollectorImpl implements CloudCollector {
   public Future<Void> stop() {
     vertx.cancelTimer(flushTimer);
     vertx.cancelTimer(sweepTimer);
+    vertx.cancelTimer(renewalTimer);
     return server.close()
         .eventually(machines::flush)
         .eventually(db::close)

@@ -82,6 +82,7 @@ final class DeviceApi {
     this.store = store;
     vertx.eventBus().<String>consumer(Addresses.MACHINE_REVOKED, message -> revoked(message.body()));
     vertx.eventBus().<String>consumer(Addresses.HUB_ENROLMENT_CHANGED, message -> hubEnrolmentChanged(message.body()));
+    vertx.eventBus().<String>consumer(Addresses.CERTIFICATE_RENEWED, message -> certificateRenewed(message.body()));
   }
 
   void mount(Router router) {
@@ -190,6 +191,18 @@ final class DeviceApi {
           identity.via(), false);
     }
     var channel = channels.get(identity.via());
+    if (channel != null) {
+      channel.send(new ChannelMessage.HubEnrolment(uid, registry.answer(identity), null));
+    }
+  }
+
+  /** Sends a renewed certificate to the machine: to a connector on its channel, to a hub through its connector's. */
+  private void certificateRenewed(String uid) {
+    var identity = registry.identity(uid);
+    if (identity == null) {
+      return;
+    }
+    var channel = channels.get(identity.via() != null ? identity.via() : uid);
     if (channel != null) {
       channel.send(new ChannelMessage.HubEnrolment(uid, registry.answer(identity), null));
     }

@@ -301,6 +301,39 @@ public final class Registry {
         certificate.getNotAfter().getTime(), now);
   }
 
+  /**
+   * Issues a new certificate, for the same key, to every approved machine whose certificate ends
+   * within {@code renewBefore}. Returns the renewed identities.
+   */
+  public Future<List<Identity>> renewDue(Duration renewBefore) {
+    long now = System.currentTimeMillis();
+    long limit = now + renewBefore.toMillis();
+    var due = identities.values().stream()
+        .filter(i -> i.state() == Enrolment.State.APPROVED && i.certificate() != null && i.notAfterMs() < limit)
+        .toList();
+    if (due.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return db.<List<Identity>>write(c -> {
+      var renewed = new ArrayList<Identity>();
+      for (Identity identity : due) {
+        var current = identities.get(identity.uid());
+        if (current == null || current.state() != Enrolment.State.APPROVED) {
+          continue;
+        }
+        var ca = cas.ca(current.organisationId(), organisations.get(current.organisationId()));
+        var key = Pem.decodeCertificates(current.certificate(), "the certificate of " + current.uid()).get(0).getPublicKey();
+        var certificate = ca.issue(key, current.uid(), current.role().wireName(), List.of(), List.of(), certificateValidity);
+        var next = current.with(Enrolment.State.APPROVED, Pem.encode(certificate, ca.certificate()),
+            certificate.getNotAfter().getTime(), now);
+        write(c, next, false);
+        renewed.add(next);
+      }
+      return renewed;
+    }, renewed -> renewed.forEach(this::install)).onSuccess(renewed -> renewed.forEach(i ->
+        LOG.info("renewed the certificate of {} {} until {}", i.role().wireName(), i.uid(), Instant.ofEpochMilli(i.notAfterMs()))));
+  }
+
   /** An admin approves a pending machine: its certificate is issued now. */
   public Future<Identity> approve(long organisationId, String uid) {
     return db.write(c -> {
