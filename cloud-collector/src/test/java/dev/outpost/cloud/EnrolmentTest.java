@@ -247,4 +247,39 @@ class EnrolmentTest {
     assertEquals(409, test.post("/api/v1/sites", new JsonObject().put("name", "main")).statusCode());
     assertThrows(Exception.class, () -> EnrolmentToken.parse("only-one-part"));
   }
+
+  @Test
+  void anotherOrganisationHasItsOwnCaAndSeesNothingOfTheFirst() throws Exception {
+    var created = test.post("/api/v1/organisations", new JsonObject().put("name", "globex").put("user", "hank")
+        .put("password", "globex password 1"));
+    assertEquals(201, created.statusCode(), created.bodyAsString());
+    assertEquals(409, test.post("/api/v1/organisations", new JsonObject().put("name", "globex").put("user", "x")
+        .put("password", "another password")).statusCode());
+    assertEquals(400, test.post("/api/v1/organisations", new JsonObject().put("name", "initech").put("user", "x")
+        .put("password", "short")).statusCode());
+
+    var login = await(test.client.post("/api/v1/login").sendJsonObject(new JsonObject()
+        .put("organisation", "globex").put("user", "hank").put("password", "globex password 1")));
+    assertEquals(200, login.statusCode(), login.bodyAsString());
+    String globex = login.bodyAsJsonObject().getString("token");
+    assertEquals(403, await(test.client.post("/api/v1/organisations").bearerTokenAuthentication(globex)
+        .sendJsonObject(new JsonObject().put("name", "initech").put("user", "x").put("password", "initech password"))).statusCode(),
+        "only the operator's organisation makes organisations");
+    var site = await(test.client.post("/api/v1/sites").bearerTokenAuthentication(globex).sendJsonObject(new JsonObject().put("name", "hq")));
+    assertEquals(201, site.statusCode());
+    String token = await(test.client.post("/api/v1/sites/" + site.bodyAsJsonObject().getInteger("id") + "/tokens")
+        .bearerTokenAuthentication(globex).sendJsonObject(new JsonObject().put("role", "connector")))
+        .bodyAsJsonObject().getString("token");
+    var acmeToken = EnrolmentToken.parse(test.enrolmentToken(Role.CONNECTOR));
+    assertFalse(EnrolmentToken.parse(token).caPin().equals(acmeToken.caPin()), "each organisation has its own CA");
+
+    var enrolled = test.enrol("globex-conn", MachineKeys.generate(), Role.CONNECTOR, token);
+    assertEquals(200, enrolled.statusCode(), enrolled.bodyAsString());
+    var certificate = Pem.decodeCertificates(enrolled.bodyAsJsonObject().getString("certificate"), "answer").get(0);
+    assertTrue(certificate.getSubjectX500Principal().getName().contains("O=globex"), certificate.getSubjectX500Principal().getName());
+    assertEquals(404, test.post("/api/v1/machines/globex-conn/revoke", new JsonObject()).statusCode(),
+        "acme cannot touch a machine of globex");
+    assertTrue(await(test.client.get("/api/v1/machines?state=approved").bearerTokenAuthentication(globex).send())
+        .bodyAsJsonArray().stream().map(JsonObject.class::cast).allMatch(m -> m.getString("uid").equals("globex-conn")));
+  }
 }

@@ -207,6 +207,7 @@ class OpenApiContractTest {
         "POST /api/v1/login",
         "POST /api/v1/logout",
         "GET /api/v1/sites",
+        "POST /api/v1/organisations",
         "POST /api/v1/sites",
         "POST /api/v1/sites/{id}/tokens",
         "GET /api/v1/machines",
@@ -394,6 +395,13 @@ class OpenApiContractTest {
 
     var siteBody = new JsonObject().put("name", "  Second site ");
     assertRequestConforms("createSite", siteBody, true);
+    var organisation = conforms("createOrganisation", post("/api/v1/organisations",
+        new JsonObject().put("name", "globex").put("user", "hank").put("password", "globex password 1")));
+    assertEquals(201, organisation.statusCode(), organisation.bodyAsString());
+    assertError(conforms("createOrganisation", post("/api/v1/organisations",
+        new JsonObject().put("name", "globex").put("user", "x").put("password", "another password"))), 409, "globex");
+    assertError(conforms("createOrganisation", post("/api/v1/organisations",
+        new JsonObject().put("name", "initech").put("user", "x").put("password", "short"))), 400, "password");
     var created = conforms("createSite", post("/api/v1/sites", siteBody));
     assertEquals(201, created.statusCode(), created.bodyAsString());
     JsonObject second = created.bodyAsJsonObject();

@@ -89,6 +89,40 @@ class EnrolmentIT {
     }
   }
 
+  @Test
+  void theConnectorRefusesHubLinksWithAForeignOrAWrongRoleCertificate() throws Exception {
+    var site = LocalSite.start(root, 0, 1);
+    var vertx = io.vertx.core.Vertx.vertx();
+    try {
+      await().atMost(Duration.ofSeconds(20)).until(() -> site.connector().linkedHubs() == 1);
+      var foreignCa = dev.outpost.crypto.CertificateAuthority.create(LocalSite.ORGANISATION);
+      var keys = dev.outpost.crypto.MachineKeys.generate();
+      Path foreign = root.resolve("foreign");
+      dev.outpost.crypto.TlsFiles.write(foreign, keys, List.of(foreignCa.issue(keys.getPublic(),
+          site.hubs().get(0).machine().uid(), "hub", List.of(), List.of(), Duration.ofDays(1))), foreignCa.certificate());
+      for (Path identity : List.of(foreign, root.resolve("connector"))) {
+        var client = vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
+            .setSsl(true).setVerifyHost(false)
+            .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(root.resolve("connector/ca.pem").toString()))
+            .setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+                .setKeyPath(identity.resolve("identity.key").toString()).setCertPath(identity.resolve("identity.pem").toString())));
+        var attempt = client.connect(site.connector().lanPort(), LocalSite.LOOPBACK, "/lan/v1");
+        boolean refused;
+        try {
+          attempt.await(10, TimeUnit.SECONDS).close();
+          refused = false;
+        } catch (Exception e) {
+          refused = true;
+        }
+        assertTrue(refused, "a link with the certificate in " + identity + " is refused");
+      }
+      assertEquals(1, site.connector().linkedHubs(), "the real hub stays linked");
+    } finally {
+      vertx.close().await(10, TimeUnit.SECONDS);
+      site.stop();
+    }
+  }
+
   private static String openssl(String... args) throws IOException, InterruptedException {
     var command = new java.util.ArrayList<String>();
     command.add("/usr/bin/openssl");

@@ -2,7 +2,6 @@ package dev.outpost.cloud.impl;
 
 import dev.outpost.cloud.CloudConfig;
 import dev.outpost.cloud.impl.store.Database;
-import dev.outpost.crypto.PasswordHash;
 import io.vertx.core.Future;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -36,21 +35,7 @@ final class FirstStart {
         }
       }
       String password = bootstrap.password() != null ? bootstrap.password() : Accounts.newToken();
-      long organisationId;
-      try (var ps = c.prepareStatement(db.sql("insert-organisation"), java.sql.Statement.RETURN_GENERATED_KEYS)) {
-        ps.setString(1, bootstrap.organisation());
-        ps.executeUpdate();
-        try (var keys = ps.getGeneratedKeys()) {
-          keys.next();
-          organisationId = keys.getLong(1);
-        }
-      }
-      try (var ps = c.prepareStatement(db.sql("insert-user"))) {
-        ps.setLong(1, organisationId);
-        ps.setString(2, bootstrap.user());
-        ps.setString(3, PasswordHash.hash(password.toCharArray()));
-        ps.executeUpdate();
-      }
+      Organisations.create(db, c, bootstrap.organisation(), bootstrap.user(), password);
       if (bootstrap.password() == null) {
         writeFirstLogin(dataDir.resolve(FIRST_LOGIN_FILE), bootstrap, password);
       }

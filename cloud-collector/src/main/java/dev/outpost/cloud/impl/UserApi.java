@@ -87,6 +87,23 @@ final class UserApi {
 
   static final int MAX_SECRET_CHARS = 4096;
 
+  /** What {@code POST /api/v1/organisations} takes: the organisation and its first admin. */
+  record OrganisationRequest(String name, String user, String password) {
+    OrganisationRequest {
+      Wire.require(name != null && !name.isBlank() && name.strip().length() <= 100, "name must be 1 to 100 characters");
+      Wire.require(user != null && !user.isBlank() && user.strip().length() <= 100, "user must be 1 to 100 characters");
+      Wire.require(password != null && password.length() >= CloudConfig.Bootstrap.MIN_SECRET_LENGTH && password.length() <= 1024,
+          "password must have " + CloudConfig.Bootstrap.MIN_SECRET_LENGTH + " to 1024 characters");
+      name = name.strip();
+      user = user.strip();
+    }
+
+    @Override
+    public String toString() {
+      return "OrganisationRequest[name=" + name + ", user=" + user + ", password=***]";
+    }
+  }
+
   /** What {@code POST /api/v1/sites} takes. */
   record SiteRequest(String name) {
     SiteRequest {
@@ -120,6 +137,7 @@ final class UserApi {
     router.route(PREFIX + "/*").handler(this::authenticate);
     router.route(PREFIX + "/*").handler(bodies);
     router.post(PREFIX + "/logout").handler(this::logout);
+    router.post(PREFIX + "/organisations").handler(this::createOrganisation);
     router.get(PREFIX + "/sites").handler(this::listSites);
     router.post(PREFIX + "/sites").handler(this::createSite);
     router.post(PREFIX + "/sites/:id/tokens").handler(this::createToken);
@@ -219,6 +237,23 @@ final class UserApi {
       }
       json(ctx, 200, identityJson(identity));
     }).onFailure(ctx::fail);
+  }
+
+  /**
+   * Only users of the cloud's first organisation (the operator's, made at the first start) make
+   * organisations: each gets its own CA and its first admin.
+   */
+  private void createOrganisation(RoutingContext ctx) {
+    if (organisation(ctx) != registry.firstOrganisation()) {
+      throw ClientError.forbidden("only the operator's organisation may create organisations");
+    }
+    var request = Wire.fromJsonStrict(body(ctx), OrganisationRequest.class);
+    if (registry.organisationId(request.name()) != null) {
+      throw new ClientError(409, "an organisation named " + request.name() + " exists already");
+    }
+    registry.createOrganisation(request.name(), request.user(), request.password())
+        .onSuccess(id -> json(ctx, 201, new JsonObject().put("id", id).put("name", request.name())))
+        .onFailure(ctx::fail);
   }
 
   private void listSites(RoutingContext ctx) {

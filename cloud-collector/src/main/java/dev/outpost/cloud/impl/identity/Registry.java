@@ -115,6 +115,22 @@ public final class Registry {
     return organisations.get(organisationId);
   }
 
+  /** The id of the organisation with this name, or null. */
+  public Long organisationId(String name) {
+    return organisations.entrySet().stream().filter(e -> e.getValue().equals(name)).map(Map.Entry::getKey)
+        .findFirst().orElse(null);
+  }
+
+  /** Creates an organisation with its first user and its CA; its id. */
+  public Future<Long> createOrganisation(String name, String user, String password) {
+    return db.write(c -> {
+      if (organisationId(name) != null) {
+        throw new ClientError(409, "an organisation named " + name + " exists already");
+      }
+      return dev.outpost.cloud.impl.Organisations.create(db, c, name, user, password);
+    }, id -> organisationCreated(id, name));
+  }
+
   /** The organisation created first (the one that bootstrapped the cloud). */
   public long firstOrganisation() {
     return organisations.keySet().stream().mapToLong(Long::longValue).min()
