@@ -129,19 +129,32 @@ public record CloudConfig(Path dataDir, String host, int port, Bootstrap bootstr
    * @param maxApiBodyBytes        largest user API request body; larger is 413
    * @param loginFailuresPerMinute failed logins per user and address per minute before 429
    * @param sessionLifetime        how long a login token is valid
+   * @param maxQueuedMeasurements  received measurements waiting for the database beyond which
+   *                               uploads are answered 429 with {@code Retry-After} (senders keep
+   *                               their data and come back)
    */
-  public record Limits(long maxUploadBytes, long maxApiBodyBytes, int loginFailuresPerMinute, Duration sessionLifetime) {
+  public record Limits(long maxUploadBytes, long maxApiBodyBytes, int loginFailuresPerMinute, Duration sessionLifetime,
+                       long maxQueuedMeasurements) {
     public static final long DEFAULT_MAX_UPLOAD_BYTES = 16L << 20;
     public static final long DEFAULT_MAX_API_BODY_BYTES = 1L << 20;
     public static final int DEFAULT_LOGIN_FAILURES_PER_MINUTE = 5;
     public static final Duration DEFAULT_SESSION_LIFETIME = Duration.ofHours(12);
-    static final Limits DEFAULT = new Limits(0, 0, 0, null);
+    public static final long DEFAULT_MAX_QUEUED_MEASUREMENTS = 1_000_000;
+    static final Limits DEFAULT = new Limits(0, 0, 0, null, 0);
+
+    public Limits(long maxUploadBytes, long maxApiBodyBytes, int loginFailuresPerMinute, Duration sessionLifetime) {
+      this(maxUploadBytes, maxApiBodyBytes, loginFailuresPerMinute, sessionLifetime, 0);
+    }
 
     public Limits {
       maxUploadBytes = maxUploadBytes == 0 ? DEFAULT_MAX_UPLOAD_BYTES : maxUploadBytes;
       maxApiBodyBytes = maxApiBodyBytes == 0 ? DEFAULT_MAX_API_BODY_BYTES : maxApiBodyBytes;
       loginFailuresPerMinute = loginFailuresPerMinute == 0 ? DEFAULT_LOGIN_FAILURES_PER_MINUTE : loginFailuresPerMinute;
       sessionLifetime = sessionLifetime == null ? DEFAULT_SESSION_LIFETIME : sessionLifetime;
+      maxQueuedMeasurements = maxQueuedMeasurements == 0 ? DEFAULT_MAX_QUEUED_MEASUREMENTS : maxQueuedMeasurements;
+      if (maxQueuedMeasurements < 1) {
+        throw new IllegalArgumentException("limits.maxQueuedMeasurements must be positive");
+      }
       if (maxUploadBytes < 1024 || maxUploadBytes > 1L << 30) {
         throw new IllegalArgumentException("limits.maxUploadBytes must be 1 KiB to 1 GiB");
       }

@@ -30,6 +30,9 @@ public interface MeasurementStore {
    */
   Future<List<Stored>> between(String machineUid, String sensor, Instant from, Instant to, int limit);
 
+  /** How many measurements wait for the writer (received, not yet in a transaction). */
+  long queued();
+
   /** How many measurements are stored in all. */
   long count();
 

@@ -117,8 +117,37 @@ public final class Uplink extends VerticleBase {
       log.error("cloud refused an upload of {} measurements ({} {}); they are dropped", count, status,
           new String(response.body(), java.nio.charset.StandardCharsets.UTF_8));
       Future.fromCompletionStage(outbox.remove(keys), context).onComplete(r -> pump());
+    } else if (status == 429 || status == 503) {
+      pushedBack(retryAfter(response));
     } else {
       retry("cloud answered " + status);
+    }
+  }
+
+  /** Seconds from a {@code Retry-After} header, 1 to 300; 1 when there is none or it cannot be read. */
+  private static long retryAfter(DialResponse response) {
+    String value = response.headers().entrySet().stream()
+        .filter(e -> e.getKey().equalsIgnoreCase("Retry-After")).map(Map.Entry::getValue).findFirst().orElse("1");
+    try {
+      return Math.max(1, Math.min(300, Long.parseLong(value.trim())));
+    } catch (NumberFormatException e) {
+      return 1;
+    }
+  }
+
+  /**
+   * The cloud asks to slow down: wait as long as it says, then send the same entries again. Not a
+   * failure: the backoff does not grow and nothing is logged above debug.
+   */
+  private void pushedBack(long seconds) {
+    log.debug("the cloud asks to wait {} s", seconds);
+    if (!waiting) {
+      waiting = true;
+      vertx.setTimer(seconds * 1000, id -> {
+        waiting = false;
+        cursor = 0;
+        pump();
+      });
     }
   }
 

@@ -64,6 +64,9 @@ final class DeviceApi {
   private final MachineStore machines;
   private final MeasurementStore store;
   private final AtomicLong uploads = new AtomicLong();
+  private final AtomicLong pushedBack = new AtomicLong();
+  /** How long a sender is asked to wait when the database is behind. */
+  static final long PUSH_BACK_SECONDS = 1;
   private final Map<HttpConnection, Device> devices = new ConcurrentHashMap<>();
   private final Map<String, Set<HttpConnection>> connectionsByUid = new ConcurrentHashMap<>();
   private final Map<String, Session> channels = new ConcurrentHashMap<>();
@@ -97,6 +100,11 @@ final class DeviceApi {
   /** Uploads accepted since start. */
   long uploads() {
     return uploads.get();
+  }
+
+  /** Uploads answered 429 because the database was behind. */
+  long pushedBack() {
+    return pushedBack.get();
   }
 
   /** Command channels open now. */
@@ -252,6 +260,10 @@ final class DeviceApi {
 
   private void ingest(RoutingContext ctx) {
     Device device = device(ctx, Role.CONNECTOR, Role.HUB);
+    if (store.queued() > config.limits().maxQueuedMeasurements()) {
+      pushedBack.incrementAndGet();
+      throw ClientError.tooManyRequests("the cloud's database is behind; send again later", PUSH_BACK_SECONDS);
+    }
     var body = ctx.body().buffer();
     if (body == null || body.length() == 0) {
       throw ClientError.badRequest("empty upload");

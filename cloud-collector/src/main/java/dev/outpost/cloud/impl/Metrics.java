@@ -31,6 +31,10 @@ final class Metrics implements AutoCloseable {
         .description("Measurements received again and discarded").register(registry);
     FunctionCounter.builder("outpost.uploads.accepted", devices, DeviceApi::uploads)
         .description("Uploads stored and acknowledged").register(registry);
+    FunctionCounter.builder("outpost.uploads.pushed.back", devices, DeviceApi::pushedBack)
+        .description("Uploads answered 429 because the database was behind").register(registry);
+    Gauge.builder("outpost.measurements.queued", store, MeasurementStore::queued)
+        .description("Received measurements waiting for the database").register(registry);
     Gauge.builder("outpost.machines.online", machines, m -> m.onlineCount(onlineWindow.toMillis()))
         .description("Machines seen within the online window").register(registry);
     Gauge.builder("outpost.channels.open", devices, DeviceApi::openChannels)

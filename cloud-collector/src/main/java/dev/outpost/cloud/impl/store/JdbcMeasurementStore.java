@@ -58,6 +58,7 @@ public final class JdbcMeasurementStore implements MeasurementStore {
   private final AtomicLong stored = new AtomicLong();
   private final AtomicLong duplicates = new AtomicLong();
   private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
+  private final AtomicLong queued = new AtomicLong();
   private final AtomicBoolean writing = new AtomicBoolean();
 
   /** What is stored of one source: the highest sequence number, and the totals. */
@@ -119,6 +120,7 @@ public final class JdbcMeasurementStore implements MeasurementStore {
       size += batch.measurements().size();
     }
     var pending = new Pending(organisationId, upload, size, vertx.getOrCreateContext(), Promise.promise());
+    queued.addAndGet(size);
     queue.add(pending);
     drain();
     return pending.promise().future();
@@ -135,6 +137,7 @@ public final class JdbcMeasurementStore implements MeasurementStore {
     while (measurements < MAX_GROUP_MEASUREMENTS && (next = queue.poll()) != null) {
       group.add(next);
       measurements += next.size();
+      queued.addAndGet(-next.size());
     }
     if (group.isEmpty()) {
       writing.set(false);
@@ -422,6 +425,11 @@ public final class JdbcMeasurementStore implements MeasurementStore {
       entries.sort(ORDER);
       return entries.stream().map(Entry::measurement).toList();
     }
+  }
+
+  @Override
+  public long queued() {
+    return queued.get();
   }
 
   @Override
