@@ -10,6 +10,12 @@ import dev.outpost.protocol.MachineConfig;
 import dev.outpost.protocol.MachineRef;
 import dev.outpost.protocol.Role;
 import dev.outpost.transport.Dialer;
+import dev.outpost.hub.discovery.Announcement;
+import dev.outpost.hub.discovery.DeviceInfo;
+import dev.outpost.hub.discovery.DiscoveryListener;
+import dev.outpost.hub.discovery.Found;
+import dev.outpost.hub.discovery.Search;
+import dev.outpost.hub.discovery.UpnpNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
@@ -33,9 +39,12 @@ public final class Connector {
   private final CommandChannel channel;
   private final SensorSchedule schedule;
   private final List<String> deployments;
+  private final Announced announced;
 
   private Connector(Vertx vertx, MachineRef machine, Outbox outbox, Dialer dialer, SensorSchedule schedule,
-                    LanGateway gateway, Uplink uplink, CommandChannel channel, List<String> deployments) {
+                    LanGateway gateway, Uplink uplink, CommandChannel channel, List<String> deployments,
+                    Announced announced) {
+    this.announced = announced;
     this.vertx = vertx;
     this.machine = machine;
     this.outbox = outbox;
@@ -68,8 +77,14 @@ public final class Connector {
           .compose(id -> vertx.deployVerticle(uplink)).onSuccess(ids::add)
           .compose(id -> vertx.deployVerticle(channel)).onSuccess(ids::add)
           .compose(id -> vertx.deployVerticle(schedule)).onSuccess(ids::add)
-          .map(id -> new Connector(vertx, opened.machine(), opened.outbox(), opened.dialer(), schedule, gateway,
-              uplink, channel, List.copyOf(ids)))
+          .compose(id -> vertx.executeBlocking(() -> Announced.start(config, opened.machine(), gateway.port()))
+              .recover(e -> {
+                // Hubs with a configured address still link; only discovery is missing.
+                org.slf4j.LoggerFactory.getLogger(Connector.class).warn("UPnP discovery is off: {}", e.getMessage());
+                return Future.succeededFuture(null);
+              }))
+          .map(announced -> new Connector(vertx, opened.machine(), opened.outbox(), opened.dialer(), schedule, gateway,
+              uplink, channel, List.copyOf(ids), announced))
           .recover(e -> undeploy(vertx, ids).eventually(() -> close(vertx, opened.outbox(), opened.dialer()))
               .transform(v -> Future.failedFuture(e)));
     });
@@ -109,7 +124,45 @@ public final class Connector {
   }
 
   public Future<Void> stop() {
-    return undeploy(vertx, deployments).eventually(() -> close(vertx, outbox, dialer));
+    return vertx.<Void>executeBlocking(() -> {
+      if (announced != null) {
+        announced.close();
+      }
+      return null;
+    }).eventually(() -> undeploy(vertx, deployments)).eventually(() -> close(vertx, outbox, dialer));
+  }
+
+  /**
+   * The connector on UPnP: announced as a connector device with its LAN port (hubs that search find
+   * it, whichever starts first), and watching for hubs' announcements.
+   */
+  private record Announced(UpnpNode node, Announcement announcement, Search hubs) implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Connector.class);
+
+    static Announced start(ConnectorConfig config, MachineRef machine, int lanPort) {
+      var node = UpnpNode.shared(config.discovery());
+      var announcement = node.announce(DeviceInfo.connector(machine.uid(), machine.name(), SensorHub.VERSION, lanPort));
+      var hubs = node.watch(Role.HUB, new DiscoveryListener() {
+        @Override
+        public void found(Found hub) {
+          LOG.info("hub {} ({}) announced at {}", hub.name(), hub.uid(), hub.address());
+        }
+
+        @Override
+        public void gone(Found hub, Gone why) {
+          LOG.info("hub {} ({}) {}", hub.name(), hub.uid(), why == Gone.BYEBYE ? "shut down (byebye)" : "lost");
+        }
+      });
+      LOG.info("announced on UPnP ({}) with LAN port {}", node.interfaces(), lanPort);
+      return new Announced(node, announcement, hubs);
+    }
+
+    @Override
+    public void close() {
+      hubs.close();
+      announcement.close();
+      node.close();
+    }
   }
 
   private static Future<Void> undeploy(Vertx vertx, List<String> ids) {

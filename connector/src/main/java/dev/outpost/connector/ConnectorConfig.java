@@ -18,9 +18,12 @@ import java.time.Duration;
  *                 until the connector is enrolled (its certificate is in the data folder)
  * @param outbox   limits of the connector's outbox
  * @param uplink   how the connector uploads
+ * @param discovery where the connector announces itself and looks for hubs by UPnP (default: every
+ *                 non-loopback IPv4 interface)
  */
 public record ConnectorConfig(Path dataDir, String name, String lanHost, int lanPort, DialerConfig cloud,
-                              String token, OutboxLimits outbox, Uplink uplink) {
+                              String token, OutboxLimits outbox, Uplink uplink,
+                              dev.outpost.hub.discovery.DiscoveryConfig discovery) {
   public static final String DEFAULT_LAN_HOST = "0.0.0.0";
 
   public ConnectorConfig {
@@ -43,6 +46,7 @@ public record ConnectorConfig(Path dataDir, String name, String lanHost, int lan
     token = token == null || token.isBlank() ? null : token.strip();
     outbox = outbox == null ? OutboxLimits.DEFAULTS : outbox;
     uplink = uplink == null ? Uplink.DEFAULTS : uplink;
+    discovery = discovery == null ? dev.outpost.hub.discovery.DiscoveryConfig.DEFAULTS : discovery;
   }
 
   @Override
@@ -53,7 +57,7 @@ public record ConnectorConfig(Path dataDir, String name, String lanHost, int lan
 
   /** The same configuration with this enrolment token (from the command line). */
   public ConnectorConfig withToken(String newToken) {
-    return new ConnectorConfig(dataDir, name, lanHost, lanPort, cloud, newToken, outbox, uplink);
+    return new ConnectorConfig(dataDir, name, lanHost, lanPort, cloud, newToken, outbox, uplink, discovery);
   }
 
   private static String hostName() {

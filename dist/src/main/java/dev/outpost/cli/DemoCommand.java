@@ -12,7 +12,8 @@ import picocli.CommandLine.Option;
 /** {@code outpost demo}: a cloud, one connector and two hubs on this machine, loopback only. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {
-        "Starts a cloud, one connector and two hubs on this machine (127.0.0.1 only) and prints",
+        "Starts a cloud, one connector and two hubs on this machine (127.0.0.1 only; the hubs find",
+        "the connector by UPnP on the loopback interface) and prints",
         "the dashboard's address and the demo login. Measurements show within 30 seconds.",
         "Ctrl-C stops everything cleanly; the data stays in the data folder for the next run."})
 final class DemoCommand implements Callable<Integer> {
@@ -32,7 +33,7 @@ final class DemoCommand implements Callable<Integer> {
       throw new UserError("--port must be 1 to 65535, not " + port);
     }
     requireFree(port);
-    var site = LocalSite.start(data, port, 2);
+    var site = LocalSite.start(data, port, 2, 1, null, true);
     var stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       System.out.println("Stopping…");

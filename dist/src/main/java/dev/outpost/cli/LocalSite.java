@@ -6,6 +6,7 @@ import dev.outpost.connector.Connector;
 import dev.outpost.connector.ConnectorConfig;
 import dev.outpost.crypto.TlsFiles;
 import dev.outpost.hub.HubConfig;
+import dev.outpost.hub.discovery.DiscoveryConfig;
 import dev.outpost.hub.SensorHub;
 import dev.outpost.transport.DialerConfig;
 import io.vertx.core.Future;
@@ -81,6 +82,16 @@ public final class LocalSite {
 
   /** As above, with the cloud's certificate policy (validity, renewal); null for the defaults. */
   public static LocalSite start(Path root, int cloudPort, int hubCount, int hubsWithToken, CloudConfig.Certificates certificates) {
+    return start(root, cloudPort, hubCount, hubsWithToken, certificates, false);
+  }
+
+  /**
+   * As above; with {@code discovery} the hubs get no connector address and find the connector by
+   * UPnP on the loopback interface (as the demo runs). The connector announces itself on loopback
+   * in every case, never on a real interface.
+   */
+  public static LocalSite start(Path root, int cloudPort, int hubCount, int hubsWithToken, CloudConfig.Certificates certificates,
+                                boolean discovery) {
     var vertxes = new ArrayList<Vertx>();
     try {
       Files.createDirectories(root);
@@ -100,7 +111,7 @@ public final class LocalSite {
       var dialer = new DialerConfig(List.of(LOOPBACK + ":" + cloud.port()), null, null, null, null,
           Duration.ofMillis(200), Duration.ofSeconds(5));
       var connector = await(Connector.start(connectorVertx, new ConnectorConfig(connectorDir, "connector",
-          LOOPBACK, 0, dialer, connectorToken, null, null)));
+          LOOPBACK, 0, dialer, connectorToken, null, null, DiscoveryConfig.loopback())));
 
       String hubToken = null;
       var hubs = new ArrayList<SensorHub>();
@@ -115,7 +126,7 @@ public final class LocalSite {
         }
         Vertx hubVertx = newVertx(vertxes, 1);
         var hub = await(SensorHub.start(hubVertx, new HubConfig(dir, "hub-" + i,
-            LOOPBACK + ":" + connector.lanPort(), null, null, token)));
+            discovery ? null : LOOPBACK + ":" + connector.lanPort(), null, null, token, DiscoveryConfig.loopback())));
         hubs.add(hub);
         if (!enrolled && token == null) {
           waiting.add(hub);

@@ -60,11 +60,16 @@ public final class ConnectorLink extends VerticleBase {
   private volatile EnrolmentKeys.Pending pending;
   private boolean waitingLogged;
   private boolean reconnectNow;
+  private boolean connecting;
+  private volatile String target;
+  private volatile String targetUid;
+  private volatile String remembered;
   private static final long ENROL_AGAIN_MS = 30_000;
 
   public ConnectorLink(MachineRef machine, HubConfig config, Outbox outbox, LongSupplier configVersion) {
     this.machine = machine;
     this.config = config;
+    this.target = config.discovers() ? null : config.connectorHost() + ":" + config.connectorPort();
     this.outbox = outbox;
     this.configVersion = configVersion;
   }
@@ -88,6 +93,7 @@ public final class ConnectorLink extends VerticleBase {
    */
   private WebSocketClientOptions clientOptions() {
     var tls = TlsFiles.inFolder(config.dataDir());
+    remembered = RememberedConnector.load(config.dataDir());
     var options = new WebSocketClientOptions()
         .setSsl(true)
         .setVerifyHost(false)   // checked by identity (CA and role) in the trust manager
@@ -133,13 +139,41 @@ public final class ConnectorLink extends VerticleBase {
     return socket != null;
   }
 
+  /**
+   * UPnP found a connector. The hub links to the connector it remembers (by uid, wherever it is
+   * now); before it has one, to the first it finds. Another connector is ignored.
+   */
+  public void connectorFound(dev.outpost.hub.discovery.Found found) {
+    context.runOnContext(v -> {
+      if (remembered != null && !remembered.equals(found.uid())) {
+        log.debug("ignored connector {} at {}: this hub belongs to {}", found.uid(), found.hostPort(), remembered);
+        return;
+      }
+      String previous = target;
+      target = found.hostPort();
+      targetUid = found.uid();
+      if (!target.equals(previous)) {
+        log.info("found connector {} ({}) at {}", found.name(), found.uid(), target);
+      }
+      if (socket == null && retryTimer < 0 && !connecting) {
+        connect();
+      }
+    });
+  }
+
   private void connect() {
+    if (target == null) {
+      return;   // discovery will call connectorFound
+    }
+    int colon = target.lastIndexOf(':');
+    connecting = true;
     var options = new WebSocketConnectOptions()
-        .setHost(config.connectorHost())
-        .setPort(config.connectorPort())
+        .setHost(target.substring(0, colon))
+        .setPort(Integer.parseInt(target.substring(colon + 1)))
         .setSsl(true)
         .setURI(PATH);
     client.connect(options).onComplete(result -> {
+      connecting = false;
       if (stopped) {
         if (result.succeeded()) {
           result.result().close();
@@ -159,7 +193,20 @@ public final class ConnectorLink extends VerticleBase {
     failures = 0;
     inFlight.clear();
     cursor = 0;
-    log.info("linked to connector {}:{}", config.connectorHost(), config.connectorPort());
+    String connectorUid = connectorUid(ws);
+    if (connectorUid == null || (remembered != null && !remembered.equals(connectorUid))) {
+      log.warn("the connector at {} is {}, not the one this hub belongs to ({}); closing", target, connectorUid, remembered);
+      ws.close((short) 1008, "not my connector");
+      return;
+    }
+    log.info("linked to connector {} at {}", connectorUid, target);
+    if (pending == null && !connectorUid.equals(remembered)) {
+      remembered = connectorUid;
+      vertx.executeBlocking(() -> {
+        RememberedConnector.save(config.dataDir(), connectorUid);
+        return null;
+      }).onFailure(e -> log.warn("cannot remember the connector: {}", e.getMessage()));
+    }
     ws.binaryMessageHandler(this::received);
     ws.closeHandler(v -> closed(ws, "closed by the connector"));
     ws.exceptionHandler(e -> log.debug("link error: {}", e.getMessage()));
@@ -186,6 +233,18 @@ public final class ConnectorLink extends VerticleBase {
       reconnectNow = true;
       ws.close((short) 1000, "certificate renewed").eventually(old::close);
     }).onFailure(e -> log.error("refused a renewed certificate: {}", e.getMessage()));
+  }
+
+  /** The uid in the connector's certificate (already checked against the CA and the role at the handshake). */
+  private String connectorUid(WebSocket ws) {
+    try {
+      var chain = ws.peerCertificates().stream().map(java.security.cert.X509Certificate.class::cast).toList();
+      return dev.outpost.crypto.MachineCertificates.verify(chain, trust.ca(),
+          dev.outpost.protocol.Role.CONNECTOR.wireName(), java.time.Instant.now()).uid();
+    } catch (Exception e) {
+      log.warn("cannot read the connector's certificate: {}", e.getMessage());
+      return null;
+    }
   }
 
   private void askToEnrol(WebSocket ws) {
@@ -263,7 +322,7 @@ public final class ConnectorLink extends VerticleBase {
         config.link().retryMin().toMillis() << Math.min(failures - 1, 16));
     long wait = Math.max(config.link().retryMin().toMillis() / 2, ThreadLocalRandom.current().nextLong(cap + 1));
     if (failures == 1 || failures % 10 == 0) {
-      log.warn("no link to connector {}:{} ({}); retrying in {} ms", config.connectorHost(), config.connectorPort(), why, wait);
+      log.warn("no link to connector {} ({}); retrying in {} ms", target, why, wait);
     }
     retryTimer = vertx.setTimer(wait, id -> {
       retryTimer = -1;

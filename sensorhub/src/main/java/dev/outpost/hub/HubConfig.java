@@ -16,8 +16,11 @@ import java.time.Duration;
  * @param link      how the hub talks to its connector
  * @param token     the site's hub enrolment token: with it the hub is approved at once; without
  *                  it the hub waits for an admin to approve it (only needed until it is enrolled)
+ * @param discovery where to look for the connector by UPnP when {@code connector} is not given
+ *                  (default: every non-loopback IPv4 interface)
  */
-public record HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link, String token) {
+public record HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link, String token,
+                        dev.outpost.hub.discovery.DiscoveryConfig discovery) {
   /** The TCP port of a connector's LAN gateway (TLS). */
   public static final int DEFAULT_CONNECTOR_PORT = 4443;
 
@@ -31,10 +34,21 @@ public record HubConfig(Path dataDir, String name, String connector, OutboxLimit
     outbox = outbox == null ? OutboxLimits.DEFAULTS : outbox;
     link = link == null ? Link.DEFAULTS : link;
     token = token == null || token.isBlank() ? null : token.strip();
+    connector = connector == null || connector.isBlank() ? null : connector.strip();
+    discovery = discovery == null ? dev.outpost.hub.discovery.DiscoveryConfig.DEFAULTS : discovery;
   }
 
   public HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link) {
-    this(dataDir, name, connector, outbox, link, null);
+    this(dataDir, name, connector, outbox, link, null, null);
+  }
+
+  public HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link, String token) {
+    this(dataDir, name, connector, outbox, link, token, null);
+  }
+
+  /** Whether the connector is found by UPnP (no address configured). */
+  public boolean discovers() {
+    return connector == null;
   }
 
   @Override

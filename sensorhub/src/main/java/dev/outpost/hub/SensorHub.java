@@ -5,6 +5,10 @@ import dev.outpost.protocol.MachineConfig;
 import dev.outpost.protocol.MachineRef;
 import dev.outpost.protocol.Measurement;
 import dev.outpost.protocol.Role;
+import dev.outpost.hub.discovery.Announcement;
+import dev.outpost.hub.discovery.DeviceInfo;
+import dev.outpost.hub.discovery.Search;
+import dev.outpost.hub.discovery.UpnpNode;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.List;
@@ -14,6 +18,8 @@ import java.util.List;
  * instance. The hub needs no internet of its own.
  */
 public final class SensorHub {
+  /** The version in the hub's UPnP description. */
+  public static final String VERSION = java.util.Objects.requireNonNullElse(SensorHub.class.getPackage().getImplementationVersion(), "dev");
   public static final String OUTBOX_FILE = "outbox.db";
 
   private final Vertx vertx;
@@ -22,9 +28,11 @@ public final class SensorHub {
   private final SensorSchedule schedule;
   private final ConnectorLink link;
   private final List<String> deployments;
+  private final Discovered discovered;
 
   private SensorHub(Vertx vertx, MachineRef machine, Outbox outbox, SensorSchedule schedule, ConnectorLink link,
-                    List<String> deployments) {
+                    List<String> deployments, Discovered discovered) {
+    this.discovered = discovered;
     this.vertx = vertx;
     this.machine = machine;
     this.outbox = outbox;
@@ -44,7 +52,9 @@ public final class SensorHub {
       var link = new ConnectorLink(opened.machine(), config, opened.outbox(), () -> schedule.current().version());
       return vertx.deployVerticle(schedule)
           .compose(s -> vertx.deployVerticle(link).map(l -> List.of(s, l)))
-          .map(ids -> new SensorHub(vertx, opened.machine(), opened.outbox(), schedule, link, ids))
+          .compose(ids -> (config.discovers() ? vertx.executeBlocking(() -> Discovered.start(config, opened.machine(), link))
+              : Future.<Discovered>succeededFuture(null))
+              .map(discovered -> new SensorHub(vertx, opened.machine(), opened.outbox(), schedule, link, ids, discovered)))
           .onFailure(e -> opened.outbox().close());
     });
   }
@@ -86,14 +96,35 @@ public final class SensorHub {
         .onSuccess(v -> vertx.eventBus().publish(HubAddresses.MEASUREMENTS_STORED, measurements.size()));
   }
 
-  /** Stops the hub's verticles and closes its outbox. */
+  /** Stops the hub's verticles and closes its outbox; says byebye first when it announced itself. */
   public Future<Void> stop() {
-    return Future.join(reversed(deployments).stream().map(vertx::undeploy).toList())
+    Future<Void> byebye = discovered == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
+      discovered.close();
+      return null;
+    });
+    return byebye.eventually(() -> Future.join(reversed(deployments).stream().map(vertx::undeploy).toList())
         .<Void>mapEmpty()
         .eventually(() -> vertx.executeBlocking(() -> {
           outbox.close();
           return null;
-        }));
+        })));
+  }
+
+  /** The hub's UPnP side when no connector address is configured: it announces itself and watches for connectors. */
+  private record Discovered(UpnpNode node, Announcement announcement, Search search) implements AutoCloseable {
+    static Discovered start(HubConfig config, MachineRef machine, ConnectorLink link) {
+      var node = UpnpNode.shared(config.discovery());
+      var announcement = node.announce(DeviceInfo.hub(machine.uid(), machine.name(), VERSION));
+      var search = node.watch(Role.CONNECTOR, found -> link.connectorFound(found));
+      return new Discovered(node, announcement, search);
+    }
+
+    @Override
+    public void close() {
+      search.close();
+      announcement.close();
+      node.close();
+    }
   }
 
   private static <T> List<T> reversed(List<T> list) {

@@ -1,0 +1,48 @@
+package dev.outpost.cli;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The demo's way: hubs with no connector address find it by UPnP on the loopback interface, enrol
+ * (one with the site's token, one by the admin's approval), and their measurements arrive; after a
+ * restart the connector listens on another port and the hubs find the same connector again.
+ */
+class DiscoveryIT {
+  @TempDir
+  Path root;
+
+  @Test
+  void hubsWithoutAnAddressFindEnrolAndDeliverAndFindTheSameConnectorAfterARestart() throws Exception {
+    String connectorUid;
+    var site = LocalSite.start(root, 0, 2, 1, null, true);
+    try {
+      connectorUid = site.connector().machine().uid();
+      await().atMost(Duration.ofSeconds(5)).until(() -> site.hubs().stream().allMatch(h -> h.linked()));
+      for (var hub : site.hubs()) {
+        await().atMost(Duration.ofSeconds(30)).until(() -> site.cloud().store().countFor(hub.machine().uid()) > 0);
+      }
+    } finally {
+      site.stop();
+    }
+    for (String hub : new String[] {"hub-1", "hub-2"}) {
+      assertTrue(Files.readString(root.resolve(hub).resolve("connector.json")).contains(connectorUid),
+          hub + " remembers its connector by uid");
+    }
+    var again = LocalSite.start(root, 0, 2, 1, null, true);
+    try {
+      await().atMost(Duration.ofSeconds(5)).until(() -> again.hubs().stream().allMatch(h -> h.linked()));
+      long before = again.cloud().store().countFor(again.hubs().get(1).machine().uid());
+      await().atMost(Duration.ofSeconds(40))
+          .until(() -> again.cloud().store().countFor(again.hubs().get(1).machine().uid()) > before);
+    } finally {
+      again.stop();
+    }
+  }
+}
