@@ -48,6 +48,11 @@ public final class CommandChannel extends VerticleBase {
         channel.send(Wire.toJsonString(new ChannelMessage.MachinesSeen(List.of(message.body()))));
       }
     });
+    vertx.eventBus().<String>consumer(ConnectorAddresses.MACHINE_LEFT, message -> {
+      if (channel != null) {
+        channel.send(Wire.toJsonString(new ChannelMessage.MachineLeft(message.body(), "shut down")));
+      }
+    });
     vertx.eventBus().<ChannelMessage.EnrolHub>consumer(ConnectorAddresses.HUB_ENROL, message -> {
       if (channel != null) {
         channel.send(Wire.toJsonString(message.body()));
@@ -63,6 +68,7 @@ public final class CommandChannel extends VerticleBase {
   public Future<?> stop() {
     stopped = true;
     if (channel != null) {
+      channel.send(Wire.toJsonString(new ChannelMessage.MachineLeft(connector.uid(), "shut down")));
       channel.close(1001, "connector stopping");
     }
     return Future.succeededFuture();

@@ -77,7 +77,7 @@ public final class Connector {
           .compose(id -> vertx.deployVerticle(uplink)).onSuccess(ids::add)
           .compose(id -> vertx.deployVerticle(channel)).onSuccess(ids::add)
           .compose(id -> vertx.deployVerticle(schedule)).onSuccess(ids::add)
-          .compose(id -> vertx.executeBlocking(() -> Announced.start(config, opened.machine(), gateway.port()))
+          .compose(id -> vertx.executeBlocking(() -> Announced.start(vertx, config, opened.machine(), gateway.port()))
               .recover(e -> {
                 // Hubs with a configured address still link; only discovery is missing.
                 org.slf4j.LoggerFactory.getLogger(Connector.class).warn("UPnP discovery is off: {}", e.getMessage());
@@ -139,7 +139,7 @@ public final class Connector {
   private record Announced(UpnpNode node, Announcement announcement, Search hubs) implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Connector.class);
 
-    static Announced start(ConnectorConfig config, MachineRef machine, int lanPort) {
+    static Announced start(Vertx vertx, ConnectorConfig config, MachineRef machine, int lanPort) {
       var node = UpnpNode.shared(config.discovery());
       var announcement = node.announce(DeviceInfo.connector(machine.uid(), machine.name(), SensorHub.VERSION, lanPort));
       var hubs = node.watch(Role.HUB, new DiscoveryListener() {
@@ -151,6 +151,9 @@ public final class Connector {
         @Override
         public void gone(Found hub, Gone why) {
           LOG.info("hub {} ({}) {}", hub.name(), hub.uid(), why == Gone.BYEBYE ? "shut down (byebye)" : "lost");
+          if (why == Gone.BYEBYE && vertx != null) {
+            vertx.eventBus().publish(ConnectorAddresses.MACHINE_LEFT, hub.uid());
+          }
         }
       });
       LOG.info("announced on UPnP ({}) with LAN port {}", node.interfaces(), lanPort);

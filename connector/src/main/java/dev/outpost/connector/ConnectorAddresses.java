@@ -17,6 +17,9 @@ public final class ConnectorAddresses {
   /** The connector installed a renewed certificate of its own (body: its uid). */
   public static final String CERTIFICATE_RENEWED = "identity.renewed";
 
+  /** A hub shut down cleanly (body: its uid as String): goodbye on its link, or an SSDP byebye. */
+  public static final String MACHINE_LEFT = "machines.left";
+
   private ConnectorAddresses() {
   }
 }

@@ -251,6 +251,9 @@ public final class LanGateway extends VerticleBase {
         refuse("the first frame must be hello");
       } else if (message instanceof LanMessage.Batches batches) {
         store(batches);
+      } else if (message instanceof LanMessage.Goodbye goodbye) {
+        log.info("hub {} shuts down: {}", hub.uid(), goodbye.reason());
+        vertx.eventBus().publish(ConnectorAddresses.MACHINE_LEFT, hub.uid());
       } else {
         refuse("unexpected " + message.getClass().getSimpleName());
       }

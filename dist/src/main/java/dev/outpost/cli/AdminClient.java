@@ -80,6 +80,16 @@ final class AdminClient {
     post("/api/v1/machines/" + uid + "/revoke", JSON.createObjectNode(), 200);
   }
 
+  /** Why the machine is away ({@code shutdown} or {@code lost}), or null while it is online or unknown. */
+  String offline(String uid) {
+    for (JsonNode machine : get("/api/v1/machines")) {
+      if (machine.get("uid").asText().equals(uid)) {
+        return machine.get("offline").isNull() ? null : machine.get("offline").asText();
+      }
+    }
+    return null;
+  }
+
   /** The machine's enrolment state ({@code approved}, {@code revoked}, …), or null. */
   String state(String uid) {
     for (String state : new String[] {"approved", "pending", "rejected", "revoked"}) {

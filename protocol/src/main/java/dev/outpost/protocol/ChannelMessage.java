@@ -17,6 +17,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = ChannelMessage.EnrolHub.class, name = "enrol-hub"),
     @JsonSubTypes.Type(value = ChannelMessage.HubEnrolment.class, name = "hub-enrolment"),
     @JsonSubTypes.Type(value = ChannelMessage.Revoked.class, name = "revoked"),
+    @JsonSubTypes.Type(value = ChannelMessage.MachineLeft.class, name = "machine-left"),
 })
 public sealed interface ChannelMessage {
 
@@ -72,6 +73,17 @@ public sealed interface ChannelMessage {
   record Revoked(String uid) implements ChannelMessage {
     public Revoked {
       Wire.requireUid(uid, "uid");
+    }
+  }
+
+  /**
+   * Connector → cloud: a machine shut down cleanly (a hub said goodbye on its link or sent an SSDP
+   * byebye, or the connector itself is stopping), so the cloud shows "shut down", not "contact lost".
+   */
+  record MachineLeft(String uid, String reason) implements ChannelMessage {
+    public MachineLeft {
+      Wire.requireUid(uid, "uid");
+      reason = reason == null ? "shut down" : reason.length() > 200 ? reason.substring(0, 200) : reason;
     }
   }
 

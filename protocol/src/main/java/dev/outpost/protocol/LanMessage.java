@@ -17,6 +17,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = LanMessage.Configure.class, name = "configure"),
     @JsonSubTypes.Type(value = LanMessage.Enrol.class, name = "enrol"),
     @JsonSubTypes.Type(value = LanMessage.EnrolmentState.class, name = "enrolment"),
+    @JsonSubTypes.Type(value = LanMessage.Goodbye.class, name = "goodbye"),
 })
 public sealed interface LanMessage {
 
@@ -56,6 +57,13 @@ public sealed interface LanMessage {
     public EnrolmentState {
       Wire.requireUid(uid, "uid");
       Wire.require((answer == null) != (refused == null), "either an answer or a refusal");
+    }
+  }
+
+  /** Hub → connector, last message before a clean shutdown: the cloud can tell "shut down" from "contact lost". */
+  record Goodbye(String reason) implements LanMessage {
+    public Goodbye {
+      reason = reason == null ? "shut down" : reason.length() > 200 ? reason.substring(0, 200) : reason;
     }
   }
 

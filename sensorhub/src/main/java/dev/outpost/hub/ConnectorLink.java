@@ -130,7 +130,12 @@ public final class ConnectorLink extends VerticleBase {
     if (retryTimer >= 0) {
       vertx.cancelTimer(retryTimer);
     }
-    Future<Void> closed = socket == null ? Future.succeededFuture() : socket.close();
+    Future<Void> closed = Future.succeededFuture();
+    if (socket != null) {
+      var ws = socket;
+      closed = (pending == null ? ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.Goodbye("shut down"))))
+          : Future.<Void>succeededFuture()).recover(e -> Future.succeededFuture()).compose(v -> ws.close((short) 1001, "shut down"));
+    }
     return closed.recover(e -> Future.succeededFuture()).compose(v -> client.close());
   }
 

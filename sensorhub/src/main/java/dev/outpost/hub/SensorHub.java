@@ -29,6 +29,7 @@ public final class SensorHub {
   private final ConnectorLink link;
   private final List<String> deployments;
   private final Discovered discovered;
+  private Future<Void> stopping;
 
   private SensorHub(Vertx vertx, MachineRef machine, Outbox outbox, SensorSchedule schedule, ConnectorLink link,
                     List<String> deployments, Discovered discovered) {
@@ -97,17 +98,21 @@ public final class SensorHub {
   }
 
   /** Stops the hub's verticles and closes its outbox; says byebye first when it announced itself. */
-  public Future<Void> stop() {
+  public synchronized Future<Void> stop() {
+    if (stopping != null) {
+      return stopping;
+    }
     Future<Void> byebye = discovered == null ? Future.succeededFuture() : vertx.executeBlocking(() -> {
       discovered.close();
       return null;
     });
-    return byebye.eventually(() -> Future.join(reversed(deployments).stream().map(vertx::undeploy).toList())
+    stopping = byebye.eventually(() -> Future.join(reversed(deployments).stream().map(vertx::undeploy).toList())
         .<Void>mapEmpty()
         .eventually(() -> vertx.executeBlocking(() -> {
           outbox.close();
           return null;
         })));
+    return stopping;
   }
 
   /** The hub's UPnP side when no connector address is configured: it announces itself and watches for connectors. */

@@ -79,8 +79,9 @@ public final class CloudCollectorImpl implements CloudCollector {
   private static Future<CloudCollector> listen(Vertx vertx, CloudConfig config, TlsFiles tls, Database db,
                                                OrganisationCas cas, Registry registry, JdbcMachineStore machines,
                                                JdbcMeasurementStore store, Accounts accounts) {
-    var devices = new DeviceApi(vertx, config, cas, registry, machines, store);
-    var users = new UserApi(vertx, config, accounts, registry, machines, store);
+    var departures = new Departures();
+    var devices = new DeviceApi(vertx, config, cas, registry, machines, store, departures);
+    var users = new UserApi(vertx, config, accounts, registry, machines, store, departures);
     var metrics = new Metrics(store, machines, devices, config.onlineWindow(),
         dev.outpost.crypto.Pem.readCertificates(tls.certificate()).get(0));
 

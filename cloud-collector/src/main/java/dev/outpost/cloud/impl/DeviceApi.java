@@ -64,6 +64,7 @@ final class DeviceApi {
   private final MachineStore machines;
   private final MeasurementStore store;
   private final AtomicLong uploads = new AtomicLong();
+  private final Departures departures;
   private final AtomicLong pushedBack = new AtomicLong();
   /** How long a sender is asked to wait when the database is behind. */
   static final long PUSH_BACK_SECONDS = 1;
@@ -76,7 +77,8 @@ final class DeviceApi {
   }
 
   DeviceApi(Vertx vertx, CloudConfig config, OrganisationCas cas, Registry registry, MachineStore machines,
-            MeasurementStore store) {
+            MeasurementStore store, Departures departures) {
+    this.departures = departures;
     this.vertx = vertx;
     this.config = config;
     this.cas = cas;
@@ -387,6 +389,13 @@ final class DeviceApi {
         register(approvedHubs(seen.machines()));
       } else if (message instanceof ChannelMessage.EnrolHub enrol) {
         enrolHub(enrol);
+      } else if (message instanceof ChannelMessage.MachineLeft left) {
+        var identity = registry.identity(left.uid());
+        if (left.uid().equals(device.uid()) || served.contains(left.uid())
+            || (identity != null && identity.organisationId() == device.organisationId() && device.uid().equals(identity.via()))) {
+          departures.left(left.uid());
+          LOG.info("machine {} shut down ({}), says connector {}", left.uid(), left.reason(), device.uid());
+        }
       } else {
         LOG.warn("connector {} sent an unexpected {}", device.uid(), message.getClass().getSimpleName());
       }

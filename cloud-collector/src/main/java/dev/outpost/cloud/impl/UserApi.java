@@ -46,6 +46,7 @@ final class UserApi {
   private final CloudConfig config;
   private final Accounts accounts;
   private final Registry registry;
+  private final Departures departures;
   private final MachineStore machines;
   private final MeasurementStore store;
 
@@ -121,7 +122,9 @@ final class UserApi {
     }
   }
 
-  UserApi(Vertx vertx, CloudConfig config, Accounts accounts, Registry registry, MachineStore machines, MeasurementStore store) {
+  UserApi(Vertx vertx, CloudConfig config, Accounts accounts, Registry registry, MachineStore machines, MeasurementStore store,
+          Departures departures) {
+    this.departures = departures;
     this.vertx = vertx;
     this.config = config;
     this.accounts = accounts;
@@ -297,11 +300,14 @@ final class UserApi {
   private JsonObject machineJson(MachineStore.Seen seen) {
     Machine m = seen.machine();
     long now = System.currentTimeMillis();
+    boolean online = seen.lastSeenMs() > 0 && now - seen.lastSeenMs() <= config.onlineWindow().toMillis()
+        && !departures.leftSince(m.uid(), seen.lastSeenMs());
     return new JsonObject()
         .put("uid", m.uid())
         .put("name", m.name())
         .put("role", m.role().wireName())
-        .put("online", seen.lastSeenMs() > 0 && now - seen.lastSeenMs() <= config.onlineWindow().toMillis())
+        .put("online", online)
+        .put("offline", online ? null : departures.offlineReason(m.uid(), seen.lastSeenMs()))
         .put("lastSeen", seen.lastSeenMs() > 0 ? Instant.ofEpochMilli(seen.lastSeenMs()).toString() : null)
         .put("via", m.via())
         .put("configVersion", m.configVersion())
