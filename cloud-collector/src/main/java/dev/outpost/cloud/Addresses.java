@@ -17,6 +17,9 @@ public final class Addresses {
   /** A machine's certificate was renewed; the body is its uid. The channel that serves it sends it the new one. */
   public static final String CERTIFICATE_RENEWED = "outpost.cloud.certificate.renewed";
 
+  /** An admin moved a hub; the body is {@code HUBUID CONNECTORUID}. The hub's current connector tells it. */
+  public static final String HUB_MOVED = "outpost.cloud.hub.moved";
+
   private Addresses() {
   }
 }

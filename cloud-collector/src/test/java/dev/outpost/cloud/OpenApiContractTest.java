@@ -215,6 +215,7 @@ class OpenApiContractTest {
         "POST /api/v1/machines/{uid}/approve",
         "POST /api/v1/machines/{uid}/reject",
         "POST /api/v1/machines/{uid}/revoke",
+        "POST /api/v1/machines/{uid}/move",
         "GET /api/v1/machines/{uid}/sensors",
         "GET /api/v1/machines/{uid}/sensors/{id}",
         "PUT /api/v1/machines/{uid}/sensors/{id}",
@@ -517,6 +518,10 @@ class OpenApiContractTest {
     assertEquals(new JsonObject().put("stored", 2).put("duplicates", 0).put("refused", 0),
         conforms("uploadBatches", upload(connector, Wire.CBOR, Wire.toCbor(uploadOf(hub7, 1, 2, now)))).bodyAsJsonObject());
 
+    var moved = conforms("moveHub", post("/api/v1/machines/hub-7/move", new JsonObject().put("connector", "conn-1")));
+    assertEquals(new JsonObject().put("uid", "hub-7").put("connector", "conn-1"), moved.bodyAsJsonObject());
+    assertError(conforms("moveHub", post("/api/v1/machines/hub-7/move", new JsonObject().put("connector", "hub-7"))), 400, "connector");
+    assertError(conforms("moveHub", post("/api/v1/machines/nobody/move", new JsonObject().put("connector", "conn-1"))), 404, "nobody");
     var revoked = conforms("revokeMachine", post("/api/v1/machines/hub-7/revoke", null));
     assertEquals(200, revoked.statusCode(), revoked.bodyAsString());
     assertEquals("revoked", revoked.bodyAsJsonObject().getString("state"));
@@ -526,6 +531,7 @@ class OpenApiContractTest {
     assertEquals("revoked", conforms("getMachine", get("/api/v1/machines/hub-7")).bodyAsJsonObject().getString("state"));
     assertEquals(200, conforms("revokeMachine", post("/api/v1/machines/hub-7/revoke", null)).statusCode(), "again: no change");
     assertError(conforms("approveMachine", post("/api/v1/machines/hub-7/approve", null)), 409, "revoked");
+    assertError(conforms("moveHub", post("/api/v1/machines/hub-7/move", new JsonObject().put("connector", "conn-1"))), 409, "revoked");
     assertError(conforms("revokeMachine", post("/api/v1/machines/nobody/revoke", null)), 404, "nobody");
     assertTrue(uids(conforms("listMachines", get("/api/v1/machines?state=revoked")).bodyAsJsonArray()).contains("hub-7"));
   }

@@ -137,6 +137,9 @@ public final class CommandChannel extends VerticleBase {
       renewed(enrolment);
     } else if (message instanceof ChannelMessage.HubEnrolment enrolment) {
       vertx.eventBus().publish(ConnectorAddresses.HUB_ENROLMENT, enrolment);
+    } else if (message instanceof ChannelMessage.MoveHub move) {
+      log.info("the cloud moves hub {} to connector {}", move.hub(), move.connector());
+      vertx.eventBus().publish(ConnectorAddresses.HUB_MOVE, move);
     } else if (message instanceof ChannelMessage.Revoked revoked) {
       log.warn("the cloud revoked machine {}", revoked.uid());
       vertx.eventBus().publish(ConnectorAddresses.REVOKED, revoked.uid());

@@ -61,6 +61,7 @@ public final class Connector {
     LocalCodec.register(vertx, MachineRef.class);
     LocalCodec.register(vertx, dev.outpost.protocol.ChannelMessage.EnrolHub.class);
     LocalCodec.register(vertx, dev.outpost.protocol.ChannelMessage.HubEnrolment.class);
+    LocalCodec.register(vertx, dev.outpost.protocol.ChannelMessage.MoveHub.class);
     return vertx.executeBlocking(() -> {
       MachineRef machine = MachineIdentity.loadOrCreate(config.dataDir(), config.name(), Role.CONNECTOR);
       CloudEnrolment.ensure(config, machine);

@@ -20,6 +20,9 @@ public final class ConnectorAddresses {
   /** A hub shut down cleanly (body: its uid as String): goodbye on its link, or an SSDP byebye. */
   public static final String MACHINE_LEFT = "machines.left";
 
+  /** The cloud moves a hub to another connector (body: {@link dev.outpost.protocol.ChannelMessage.MoveHub}). */
+  public static final String HUB_MOVE = "hubs.move";
+
   private ConnectorAddresses() {
   }
 }

@@ -99,6 +99,12 @@ public final class LanGateway extends VerticleBase {
     vertx.eventBus().<MachineConfig>consumer(ConnectorAddresses.HUB_CONFIG, message -> forward(message.body()));
     vertx.eventBus().<ChannelMessage.HubEnrolment>consumer(ConnectorAddresses.HUB_ENROLMENT, message -> enrolment(message.body()));
     vertx.eventBus().<String>consumer(ConnectorAddresses.REVOKED, message -> revoke(message.body()));
+    vertx.eventBus().<ChannelMessage.MoveHub>consumer(ConnectorAddresses.HUB_MOVE, message -> {
+      ServerWebSocket ws = linked.get(message.body().hub());
+      if (ws != null) {
+        ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.Move(message.body().connector()))));
+      }
+    });
     vertx.eventBus().<String>consumer(ConnectorAddresses.CERTIFICATE_RENEWED, message ->
         server.updateSSLOptions(VertxTls.httpServer(tls).getSslOptions(), true)
             .onSuccess(v -> log.info("the LAN gateway serves the renewed certificate"))

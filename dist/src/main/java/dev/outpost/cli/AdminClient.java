@@ -76,6 +76,10 @@ final class AdminClient {
     post("/api/v1/machines/" + uid + "/approve", JSON.createObjectNode(), 200);
   }
 
+  void move(String hub, String connector) {
+    post("/api/v1/machines/" + hub + "/move", JSON.createObjectNode().put("connector", connector), 200);
+  }
+
   void revoke(String uid) {
     post("/api/v1/machines/" + uid + "/revoke", JSON.createObjectNode(), 200);
   }

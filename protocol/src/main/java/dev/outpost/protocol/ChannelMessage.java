@@ -18,6 +18,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = ChannelMessage.HubEnrolment.class, name = "hub-enrolment"),
     @JsonSubTypes.Type(value = ChannelMessage.Revoked.class, name = "revoked"),
     @JsonSubTypes.Type(value = ChannelMessage.MachineLeft.class, name = "machine-left"),
+    @JsonSubTypes.Type(value = ChannelMessage.MoveHub.class, name = "move-hub"),
 })
 public sealed interface ChannelMessage {
 
@@ -84,6 +85,14 @@ public sealed interface ChannelMessage {
     public MachineLeft {
       Wire.requireUid(uid, "uid");
       reason = reason == null ? "shut down" : reason.length() > 200 ? reason.substring(0, 200) : reason;
+    }
+  }
+
+  /** Cloud → connector: an admin moved one of its hubs to another connector of the organisation. */
+  record MoveHub(String hub, String connector) implements ChannelMessage {
+    public MoveHub {
+      Wire.requireUid(hub, "hub");
+      Wire.requireUid(connector, "connector");
     }
   }
 

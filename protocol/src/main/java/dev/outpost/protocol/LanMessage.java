@@ -18,6 +18,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = LanMessage.Enrol.class, name = "enrol"),
     @JsonSubTypes.Type(value = LanMessage.EnrolmentState.class, name = "enrolment"),
     @JsonSubTypes.Type(value = LanMessage.Goodbye.class, name = "goodbye"),
+    @JsonSubTypes.Type(value = LanMessage.Move.class, name = "move"),
 })
 public sealed interface LanMessage {
 
@@ -64,6 +65,13 @@ public sealed interface LanMessage {
   record Goodbye(String reason) implements LanMessage {
     public Goodbye {
       reason = reason == null ? "shut down" : reason.length() > 200 ? reason.substring(0, 200) : reason;
+    }
+  }
+
+  /** Connector → hub: an admin moved the hub to another connector (by uid); the hub links there from now on. */
+  record Move(String connector) implements LanMessage {
+    public Move {
+      Wire.requireUid(connector, "connector");
     }
   }
 

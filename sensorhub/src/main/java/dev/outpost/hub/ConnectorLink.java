@@ -64,6 +64,8 @@ public final class ConnectorLink extends VerticleBase {
   private volatile String target;
   private volatile String targetUid;
   private volatile String remembered;
+  /** Every connector discovery reported, by uid: where to go when an admin moves this hub. */
+  private final Map<String, String> seen = new HashMap<>();
   private static final long ENROL_AGAIN_MS = 30_000;
 
   public ConnectorLink(MachineRef machine, HubConfig config, Outbox outbox, LongSupplier configVersion) {
@@ -150,6 +152,7 @@ public final class ConnectorLink extends VerticleBase {
    */
   public void connectorFound(dev.outpost.hub.discovery.Found found) {
     context.runOnContext(v -> {
+      seen.put(found.uid(), found.hostPort());
       if (remembered != null && !remembered.equals(found.uid())) {
         log.debug("ignored connector {} at {}: this hub belongs to {}", found.uid(), found.hostPort(), remembered);
         return;
@@ -238,6 +241,23 @@ public final class ConnectorLink extends VerticleBase {
       reconnectNow = true;
       ws.close((short) 1000, "certificate renewed").eventually(old::close);
     }).onFailure(e -> log.error("refused a renewed certificate: {}", e.getMessage()));
+  }
+
+  /** An admin moved this hub to another connector: remember it, leave this one, link there. */
+  private void moved(String connectorUid) {
+    log.info("moved to connector {} by an admin", connectorUid);
+    remembered = connectorUid;
+    vertx.executeBlocking(() -> {
+      RememberedConnector.save(config.dataDir(), connectorUid);
+      return null;
+    }).onComplete(saved -> {
+      target = seen.get(connectorUid);
+      targetUid = connectorUid;
+      if (socket != null) {
+        reconnectNow = target != null;
+        socket.close((short) 1000, "moved to another connector");
+      }
+    });
   }
 
   /** The uid in the connector's certificate (already checked against the CA and the role at the handshake). */
@@ -349,6 +369,8 @@ public final class ConnectorLink extends VerticleBase {
       if (keys != null) {
         Future.fromCompletionStage(outbox.remove(keys), context).onComplete(r -> pump());
       }
+    } else if (message instanceof LanMessage.Move move) {
+      moved(move.connector());
     } else if (message instanceof LanMessage.EnrolmentState state) {
       enrolment(state);
     } else if (message instanceof LanMessage.Configure configure) {

@@ -88,6 +88,11 @@ final class DeviceApi {
     vertx.eventBus().<String>consumer(Addresses.MACHINE_REVOKED, message -> revoked(message.body()));
     vertx.eventBus().<String>consumer(Addresses.HUB_ENROLMENT_CHANGED, message -> hubEnrolmentChanged(message.body()));
     vertx.eventBus().<String>consumer(Addresses.CERTIFICATE_RENEWED, message -> certificateRenewed(message.body()));
+    vertx.eventBus().<String>consumer(Addresses.HUB_MOVED, message -> {
+      String[] parts = message.body().split(" ");
+      channels.values().stream().filter(s -> s.served.contains(parts[0]))
+          .forEach(s -> s.send(new ChannelMessage.MoveHub(parts[0], parts[1])));
+    });
   }
 
   void mount(Router router) {

@@ -147,6 +147,7 @@ final class UserApi {
     router.post(PREFIX + "/machines/:uid/approve").handler(ctx -> decide(ctx, "approve"));
     router.post(PREFIX + "/machines/:uid/reject").handler(ctx -> decide(ctx, "reject"));
     router.post(PREFIX + "/machines/:uid/revoke").handler(ctx -> decide(ctx, "revoke"));
+    router.post(PREFIX + "/machines/:uid/move").handler(this::move);
     router.get(PREFIX + "/machines").handler(this::listMachines);
     router.get(PREFIX + "/machines/:uid").handler(this::getMachine);
     router.get(PREFIX + "/machines/:uid/sensors").handler(this::listSensors);
@@ -257,6 +258,37 @@ final class UserApi {
     registry.createOrganisation(request.name(), request.user(), request.password())
         .onSuccess(id -> json(ctx, 201, new JsonObject().put("id", id).put("name", request.name())))
         .onFailure(ctx::fail);
+  }
+
+  /** What {@code POST /api/v1/machines/{uid}/move} takes. */
+  record MoveRequest(String connector) {
+    MoveRequest {
+      Wire.requireUid(connector, "connector");
+    }
+  }
+
+  /**
+   * Moves an approved hub to another approved connector of the organisation: its current connector
+   * tells it, and from then on the hub links only to the new one (wherever discovery finds it).
+   */
+  private void move(RoutingContext ctx) {
+    long organisation = organisation(ctx);
+    String uid = ctx.pathParam("uid");
+    var request = Wire.fromJsonStrict(body(ctx), MoveRequest.class);
+    Identity hub = registry.identity(uid);
+    if (hub == null || hub.organisationId() != organisation) {
+      throw ClientError.notFound("no machine " + uid);
+    }
+    Identity target = registry.identity(request.connector());
+    if (hub.role() != Role.HUB || hub.state() != Enrolment.State.APPROVED) {
+      throw new ClientError(409, "only an approved hub can be moved; " + uid + " is a " + hub.state().wireName() + " " + hub.role().wireName());
+    }
+    if (target == null || target.organisationId() != organisation || target.role() != Role.CONNECTOR
+        || target.state() != Enrolment.State.APPROVED) {
+      throw ClientError.badRequest("connector " + request.connector() + " is not an approved connector of this organisation");
+    }
+    vertx.eventBus().publish(dev.outpost.cloud.Addresses.HUB_MOVED, uid + " " + request.connector());
+    json(ctx, 200, new JsonObject().put("uid", uid).put("connector", request.connector()));
   }
 
   private void listSites(RoutingContext ctx) {
