@@ -40,6 +40,7 @@ public final class Connector {
   private final SensorSchedule schedule;
   private final List<String> deployments;
   private final Announced announced;
+  private Future<Void> stopping;
 
   private Connector(Vertx vertx, MachineRef machine, Outbox outbox, Dialer dialer, SensorSchedule schedule,
                     LanGateway gateway, Uplink uplink, CommandChannel channel, List<String> deployments,
@@ -124,13 +125,17 @@ public final class Connector {
     return schedule.current();
   }
 
-  public Future<Void> stop() {
-    return vertx.<Void>executeBlocking(() -> {
-      if (announced != null) {
-        announced.close();
-      }
-      return null;
-    }).eventually(() -> undeploy(vertx, deployments)).eventually(() -> close(vertx, outbox, dialer));
+  /** Says byebye, stops the verticles, closes outbox and dialer; once (later calls get the same future). */
+  public synchronized Future<Void> stop() {
+    if (stopping == null) {
+      stopping = vertx.<Void>executeBlocking(() -> {
+        if (announced != null) {
+          announced.close();
+        }
+        return null;
+      }).eventually(() -> undeploy(vertx, deployments)).eventually(() -> close(vertx, outbox, dialer));
+    }
+    return stopping;
   }
 
   /**

@@ -51,4 +51,32 @@ class DiscoveryIT {
       again.stop();
     }
   }
+
+  @Test
+  void aHubStartedBeforeItsConnectorFindsItWithinFiveSecondsOfTheConnectorsStart() throws Exception {
+    var site = LocalSite.start(root, 0, 1, 1, null, true);
+    var vertx = io.vertx.core.Vertx.vertx();
+    try {
+      var hub = site.hubs().get(0);
+      await().atMost(Duration.ofSeconds(5)).until(hub::linked);
+      LocalSite.await(site.connector().stop());
+      await().atMost(Duration.ofSeconds(5)).until(() -> !hub.linked());
+      await().during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(3)).until(() -> !hub.linked());
+
+      // The same connector (same data folder, so the same identity) starts again, on another port.
+      var dialer = new dev.outpost.transport.DialerConfig(java.util.List.of(LocalSite.LOOPBACK + ":" + site.cloud().port()),
+          null, null, null, null, Duration.ofMillis(200), Duration.ofSeconds(5));
+      var connector = LocalSite.await(dev.outpost.connector.Connector.start(vertx, new dev.outpost.connector.ConnectorConfig(
+          root.resolve("connector"), "connector", LocalSite.LOOPBACK, 0, dialer, null, null, null,
+          dev.outpost.hub.discovery.DiscoveryConfig.loopback())));
+      try {
+        await().atMost(Duration.ofSeconds(5)).until(() -> hub.linked() && connector.linkedHubs() == 1);
+      } finally {
+        LocalSite.await(connector.stop());
+      }
+    } finally {
+      vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+      site.stop();
+    }
+  }
 }
