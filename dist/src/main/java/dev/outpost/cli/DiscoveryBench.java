@@ -43,9 +43,16 @@ import picocli.CommandLine.Option;
 /**
  * {@code outpost bench discovery}: a cloud and a connector on loopback as {@link LocalSite} starts
  * them, then N hub identities with no connector address (discovery on {@code lo} only, the site's hub
- * token, so they are approved at once). All bench hubs share one Vert.x instance. The figure is taken
- * from the moment the last hub has started: when every hub had found the connector (its link to the
- * connector was open at least once) and when every hub was enrolled (it holds its certificate).
+ * token, so they are approved at once). The bench hubs share one Vert.x instance (or, with
+ * {@code --vertx-per-hub}, get one each). The figure is taken from the moment the last hub has started:
+ * when every hub had found the connector (its link to the connector was open at least once) and when
+ * every hub was enrolled (it holds its certificate). On stderr: progress, the spread per hub, when each
+ * hub linked again with its certificate, what the process used (open files, threads, memory), the UPnP
+ * nodes' counters and how many log lines of which logger the run produced.
+ *
+ * <p>Before it starts anything the bench compares what N hubs need with the process's limits (open files,
+ * threads) and says which limit to raise; when a run falls short it names the limit the log shows was hit.
+ * ({@code -Doutpost.bench.noLimitCheck=true} skips the check, to see what really happens.)
  *
  * <p>In one JVM the connector and the hubs share this process's UPnP node ({@link UpnpNode#shared}), so
  * a hub learns about the connector from that node directly, not from SSDP datagrams. With
@@ -58,12 +65,18 @@ import picocli.CommandLine.Option;
     description = "Hubs with no connector address find the connector by UPnP on loopback and enrol.")
 final class DiscoveryBench implements Callable<Integer> {
   static final int MAX_HUBS = 2_000;
-  /** Open files a bench hub holds (outbox + WAL, LAN link, its end of the connector's socket, …), measured, with margin. */
-  static final int FILES_PER_HUB = 12;
+  /**
+   * Open files of one bench hub (outbox and its log, the LAN link and, in one JVM, the connector's end of
+   * it; twice while it enrols), with margin: 200 hubs peaked at 663 open files in all, cloud and connector
+   * included; with a Vert.x instance each, at about 7.5 per hub.
+   */
+  static final int FILES_PER_HUB = 4;
+  static final int FILES_PER_HUB_OWN_VERTX = 10;
   /** Open files of the cloud, the connector, the UPnP node and the JVM, with margin. */
-  static final int FILES_BASE = 600;
-  /** A bench hub's threads (outbox, sensor runner timer and workers), measured, with margin. */
+  static final int FILES_BASE = 200;
+  /** Threads of one bench hub (outbox, sensor runner timer and workers; 200 hubs peaked at 1316 in all), with margin. */
   static final int THREADS_PER_HUB = 8;
+  static final int THREADS_PER_HUB_OWN_VERTX = 14;
   /** The file in a hub's data folder that names the connector it linked to with its certificate. */
   private static final String REMEMBERED = "connector.json";
   private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(5);
@@ -80,6 +93,11 @@ final class DiscoveryBench implements Callable<Integer> {
           + " (in one JVM they share the connector's UPnP node).")
   boolean separateJvm;
 
+  @Option(names = "--vertx-per-hub",
+      description = "Give every hub a Vert.x instance of its own, as on separate machines (default: one shared by all"
+          + " bench hubs, whose event bus then carries every hub's configuration to all of them).")
+  boolean vertxPerHub;
+
   @Option(names = "--verbose", description = "Show every log line (default: WARN and ERROR only; INFO lines are counted).")
   boolean verbose;
 
@@ -94,10 +112,9 @@ final class DiscoveryBench implements Callable<Integer> {
     var log = LogTap.install(verbose);
     PrintStream err = log.console();
     try {
-      String short_ = Resources.shortfall(separateJvm ? 0 : hubs);
-      if (short_ != null) {
-        err.println("discovery: " + short_);
-        System.out.printf("discovery: %d hubs not started: %s%n", hubs, short_);
+      String shortfall = Resources.shortfall(separateJvm ? 0 : hubs, vertxPerHub);
+      if (shortfall != null) {
+        System.out.printf("discovery: %d hubs not started: %s%n", hubs, shortfall);
         return 1;
       }
       Path root = data != null ? data : Files.createTempDirectory("outpost-bench-discovery-");
@@ -114,24 +131,38 @@ final class DiscoveryBench implements Callable<Integer> {
         var admin = site.admin();
         String token = admin.enrolmentToken(admin.site(LocalSite.SITE), "hub");
         if (separateJvm) {
-          return inSeparateJvm(root, token, site, err);
+          int code = inSeparateJvm(root, token, site, err);
+          printStats("the connector's", err);
+          if (log.trouble() != null) {
+            err.println("discovery: the bench process (cloud, connector): " + log.trouble());
+          }
+          return code;
         }
-        var outcome = Fleet.run(root, token, hubs, Duration.ofSeconds(limit), site.connector()::linkedHubs, err);
+        var outcome = Fleet.run(root, token, hubs, Duration.ofSeconds(limit), vertxPerHub, site.connector()::linkedHubs, err)
+            .because(log.trouble());
         System.out.println(outcome.line());
         return outcome.ok() ? 0 : 1;
       } finally {
         if (site != null) {
           long t = System.nanoTime();
-          site.stop();
-          err.printf("discovery: cloud and connector stopped in %.1f s%n", (System.nanoTime() - t) / 1e9);
+          try {
+            site.stop();
+            err.printf("discovery: cloud and connector stopped in %.1f s%n", (System.nanoTime() - t) / 1e9);
+          } catch (RuntimeException e) {
+            err.println("discovery: the cloud and the connector did not stop cleanly: " + e.getMessage());
+          }
         }
         if (data == null) {
-          deleteTree(root);
+          try {
+            deleteTree(root);
+          } catch (IOException | java.io.UncheckedIOException e) {
+            err.println("discovery: could not delete " + root + ": " + e.getMessage());
+          }
         }
       }
     } finally {
       log.uninstall();
-      log.summary(err);
+      log.summary(separateJvm ? "the bench JVM (cloud, connector)" : "this JVM", err);
     }
   }
 
@@ -153,7 +184,8 @@ final class DiscoveryBench implements Callable<Integer> {
   private int inSeparateJvm(Path root, String token, LocalSite site, PrintStream err) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     var command = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"), HubProcess.class.getName(),
-        root.toString(), Integer.toString(hubs), Integer.toString(limit), Boolean.toString(verbose)));
+        root.toString(), Integer.toString(hubs), Integer.toString(limit), Boolean.toString(verbose),
+        Boolean.toString(vertxPerHub)));
     err.println("discovery: hubs run in a second JVM with a UPnP node of their own (SSDP on lo)");
     var process = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.INHERIT).start();
     try {
@@ -201,7 +233,23 @@ final class DiscoveryBench implements Callable<Integer> {
     }
   }
 
-  /** The hub JVM of {@code --separate-jvm}: args ROOT HUBS LIMIT VERBOSE; the token on the first stdin line. */
+  /** The counters of this process's shared UPnP node (a handle is taken for the moment). */
+  private static void printStats(String whose, PrintStream err) {
+    try (var node = UpnpNode.shared(DiscoveryConfig.loopback())) {
+      printStats(whose, node.stats(), err);
+    } catch (DiscoveryException e) {
+      err.println("discovery: no UPnP node counters: " + e.getMessage());
+    }
+  }
+
+  static void printStats(String whose, dev.outpost.hub.discovery.DiscoveryStats s, PrintStream err) {
+    err.printf("discovery: %s UPnP node: %d SSDP datagrams accepted, %d flooded (over the rate limit), %d M-SEARCH"
+        + " unanswered (too many pending), %d suppressed, %d malformed/truncated/oversized/spoofed/foreign, %d bad"
+        + " descriptions%n", whose, s.accepted(), s.flooded(), s.searchesDropped(), s.suppressed(),
+        s.malformed() + s.truncated() + s.oversized() + s.spoofed() + s.foreignSource(), s.badDescriptions());
+  }
+
+  /** The hub JVM of {@code --separate-jvm}: args ROOT HUBS LIMIT VERBOSE VERTX-PER-HUB; the token on the first stdin line. */
   public static final class HubProcess {
     public static void main(String[] args) throws Exception {
       Path root = Path.of(args[0]);
@@ -227,19 +275,18 @@ final class DiscoveryBench implements Callable<Integer> {
       watchdog.setDaemon(true);
       watchdog.start();
       int code;
-      String short_ = Resources.shortfall(hubs);
-      if (short_ != null) {
-        err.println("discovery (hub JVM): " + short_);
-        System.out.printf("discovery: %d hubs not started: %s%n", hubs, short_);
+      String shortfall = Resources.shortfall(hubs, Boolean.parseBoolean(args[4]));
+      if (shortfall != null) {
+        System.out.printf("discovery: %d hubs not started in the hub JVM: %s%n", hubs, shortfall);
         code = 1;
       } else {
-        var outcome = Fleet.run(root, token, hubs, limit, null, err);
+        var outcome = Fleet.run(root, token, hubs, limit, Boolean.parseBoolean(args[4]), null, err).because(log.trouble());
         System.out.println(outcome.line());
         code = outcome.ok() ? 0 : 1;
       }
       FINISHED.set(true);
       log.uninstall();
-      log.summary(err);
+      log.summary("the hub JVM", err);
       System.out.flush();
       System.exit(code);
     }
@@ -258,6 +305,15 @@ final class DiscoveryBench implements Callable<Integer> {
   /** What a run measured. */
   record Outcome(int hubs, int started, int found, int enrolled, double foundSeconds, double enrolledSeconds,
                  double limitSeconds, String failure) {
+    /** The same, naming the limit of the process that was hit (from the log), if it fell short. */
+    Outcome because(String trouble) {
+      if (ok() || trouble == null) {
+        return this;
+      }
+      return new Outcome(hubs, started, found, enrolled, foundSeconds, enrolledSeconds, limitSeconds,
+          failure == null ? trouble : failure + "; " + trouble);
+    }
+
     boolean ok() {
       return failure == null && started == hubs && found == hubs && enrolled == hubs;
     }
@@ -268,24 +324,53 @@ final class DiscoveryBench implements Callable<Integer> {
         return String.format(Locale.ROOT, "discovery: %d hubs found in %.1f s, enrolled in %.1f s", hubs, foundSeconds,
             enrolledSeconds);
       }
-      if (failure != null) {
+      if (failure != null && started < hubs) {
         return String.format(Locale.ROOT, "discovery: %d hubs not measured (%d started, %d found, %d enrolled): %s",
             hubs, started, found, enrolled, failure);
       }
-      return String.format(Locale.ROOT, "discovery: only %d of %d hubs found and %d of %d enrolled within %.0f s",
-          found, hubs, enrolled, hubs, limitSeconds);
+      return String.format(Locale.ROOT, "discovery: only %d of %d hubs found and %d of %d enrolled within %.0f s%s",
+          found, hubs, enrolled, hubs, limitSeconds, failure == null ? "" : ": " + failure);
     }
   }
 
-  /** The bench hubs: started together on one Vert.x instance, watched, stopped. */
+  /** The bench hubs of this process: started together, watched, stopped. */
   static final class Fleet {
     private Fleet() {
     }
 
-    static Outcome run(Path root, String token, int n, Duration limit, IntSupplier connectorLinked, PrintStream err) {
-      Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(16));
+    static Outcome run(Path root, String token, int n, Duration limit, boolean vertxPerHub, IntSupplier connectorLinked,
+                       PrintStream err) {
+      // A handle of the node the hubs share (this process's): the bench's own watch tells when the node
+      // knew the connector, and the node's counters tell what SSDP traffic it dropped.
+      UpnpNode node;
+      try {
+        node = UpnpNode.shared(DiscoveryConfig.loopback());
+      } catch (DiscoveryException e) {
+        return new Outcome(n, 0, 0, 0, 0, 0, limit.toSeconds(), "UPnP discovery on lo does not work here: " + e.getMessage());
+      }
+      long nodeOpened = System.nanoTime();
+      var connectorKnown = new java.util.concurrent.atomic.AtomicLong();
+      var watch = node.watch(Role.CONNECTOR, f -> connectorKnown.compareAndSet(0, System.nanoTime()));
+      try {
+        return run(root, token, n, limit, vertxPerHub, connectorLinked, err, nodeOpened, connectorKnown);
+      } finally {
+        watch.close();
+        printStats("the hubs'", node.stats(), err);
+        node.close();
+      }
+    }
+
+    private static Outcome run(Path root, String token, int n, Duration limit, boolean vertxPerHub,
+                               IntSupplier connectorLinked, PrintStream err, long nodeOpened,
+                               java.util.concurrent.atomic.AtomicLong connectorKnown) {
+      var vertxes = new java.util.concurrent.CopyOnWriteArrayList<Vertx>();
+      Vertx shared = vertxPerHub ? null : Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(16));
+      if (shared != null) {
+        vertxes.add(shared);
+      }
       var hubs = new AtomicReferenceArray<SensorHub>(n);
       var started = new AtomicLongArray(n);
+      var enrolledBefore = new boolean[n];   // hubs of an earlier run (--data)
       var found = new long[n];
       var enrolled = new long[n];
       var linked = new long[n];
@@ -295,10 +380,23 @@ final class DiscoveryBench implements Callable<Integer> {
       long t0 = System.nanoTime();
       Outcome outcome;
       try {
-        err.printf("discovery: starting %d hubs (no connector address, UPnP on lo, site token) on one Vert.x instance%n", n);
+        err.printf("discovery: starting %d hubs (no connector address, UPnP on lo, site token) on %s%n", n,
+            vertxPerHub ? "a Vert.x instance each" : "one Vert.x instance");
         for (int i = 0; i < n; i++) {
           String name = "bench-hub-" + (i + 1);
           int index = i;
+          Vertx vertx = shared;
+          if (vertx == null) {
+            try {
+              vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1).setWorkerPoolSize(2).setInternalBlockingPoolSize(2));
+            } catch (RuntimeException | Error e) {
+              failure.compareAndSet(null, e);
+              failedCount.addAndGet(n - i);
+              break;
+            }
+            vertxes.add(vertx);
+          }
+          enrolledBefore[i] = dev.outpost.crypto.TlsFiles.inFolder(root.resolve(name)).hasIdentity();
           SensorHub.start(vertx, new HubConfig(root.resolve(name), name, null, null, null, token, DiscoveryConfig.loopback()))
               .onSuccess(hub -> {
                 hubs.set(index, hub);
@@ -314,7 +412,8 @@ final class DiscoveryBench implements Callable<Integer> {
         long nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         // Watch while the hubs start: the first ones find the connector before the last one is up.
         while (startedCount.get() + failedCount.get() < n && System.nanoTime() < startDeadline) {
-          observe(root, hubs, found, enrolled, linked);
+          observe(root, hubs, enrolledBefore, found, enrolled, linked);
+          Resources.sample();
           if (System.nanoTime() >= nextReport) {
             err.printf("discovery: starting: %d of %d hubs up (%s)%n", startedCount.get(), n, Resources.now());
             nextReport += TimeUnit.SECONDS.toNanos(1);
@@ -325,7 +424,7 @@ final class DiscoveryBench implements Callable<Integer> {
           String why = failure.get() != null ? Resources.explain(failure.get())
               : "timed out: " + startedCount.get() + " of " + n + " started";
           err.printf("discovery: %d hubs failed to start: %s (%s)%n", failedCount.get(), why, Resources.now());
-          observe(root, hubs, found, enrolled, linked);
+          observe(root, hubs, enrolledBefore, found, enrolled, linked);
           return new Outcome(n, startedCount.get(), count(found), count(enrolled), 0, 0, limit.toSeconds(),
               failedCount.get() + " failed to start: " + why);
         }
@@ -334,11 +433,20 @@ final class DiscoveryBench implements Callable<Integer> {
           last = Math.max(last, started.get(i));
         }
         err.printf("discovery: all %d hubs started in %.1f s (%s)%n", n, (last - t0) / 1e9, Resources.now());
+        int before = 0;
+        for (boolean b : enrolledBefore) {
+          before += b ? 1 : 0;
+        }
+        if (before > 0) {
+          err.printf("discovery: %d of the hubs were enrolled in an earlier run (--data): they count as enrolled at once"
+              + " and as found when they link%n", before);
+        }
         long deadline = last + limit.toNanos();
         nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
         // Then until every hub is found, enrolled, and linked again with its certificate (or the limit).
         while (System.nanoTime() < deadline && count(linked) < n) {
-          observe(root, hubs, found, enrolled, linked);
+          observe(root, hubs, enrolledBefore, found, enrolled, linked);
+          Resources.sample();
           if (System.nanoTime() >= nextReport) {
             err.printf("discovery: t=%.1fs found=%d enrolled=%d linked=%d of %d%s (%s)%n", (System.nanoTime() - last) / 1e9,
                 count(found), count(enrolled), count(linked), n,
@@ -347,7 +455,14 @@ final class DiscoveryBench implements Callable<Integer> {
           }
           LockSupport.parkNanos(POLL_NANOS);
         }
-        observe(root, hubs, found, enrolled, linked);
+        observe(root, hubs, enrolledBefore, found, enrolled, linked);
+        if (connectorKnown.get() != 0) {
+          err.printf("discovery: the hubs' UPnP node knew the connector %.1f s after it started (%s)%n",
+              (connectorKnown.get() - nodeOpened) / 1e9, connectorKnown.get() - last <= 0 ? "before the last hub was up"
+                  : String.format(Locale.ROOT, "%.1f s after the last hub was up", (connectorKnown.get() - last) / 1e9));
+        } else {
+          err.println("discovery: the hubs' UPnP node never learnt of the connector");
+        }
         double foundSeconds = after(found, last);
         double enrolledSeconds = after(enrolled, last);
         long[] up = new long[n];
@@ -357,26 +472,32 @@ final class DiscoveryBench implements Callable<Integer> {
         err.printf("discovery: after each hub was up: found %s; enrolled %s; linked with its certificate %s%n",
             spread(found, up), spread(enrolled, up), spread(linked, up));
         if (count(linked) == n) {
+          // the connector counts a hub once its hello arrived, a moment after the hub's link opened
+          long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
+          while (connectorLinked != null && connectorLinked.getAsInt() < n && System.nanoTime() < settle) {
+            LockSupport.parkNanos(POLL_NANOS);
+          }
           err.printf("discovery: all %d hubs linked with their certificates %.1f s after the last start%s%n", n,
               after(linked, last), connectorLinked == null ? "" : "; the connector counts " + connectorLinked.getAsInt());
         } else {
           err.printf("discovery: only %d of %d hubs linked with their certificates within %d s%n", count(linked), n,
               limit.toSeconds());
         }
+        err.println("discovery: the hubs' process used " + Resources.peaks());
         outcome = new Outcome(n, n, count(found), count(enrolled), foundSeconds, enrolledSeconds, limit.toSeconds(), null);
       } finally {
-        stop(vertx, hubs, err);
+        stop(vertxes, hubs, err);
       }
       return outcome;
     }
 
     /**
-     * One look at every hub that is up. Found: its link to the connector was open (or it is enrolled, which
-     * needs that link). Linked: enrolled, its link open, and the connector remembered in connector.json, which
-     * the hub writes once it linked with its certificate.
+     * One look at every hub that is up. Found: its link to the connector was open, or it became enrolled
+     * (which needs that link, however short). Linked: enrolled, its link open, and the connector remembered
+     * in connector.json, which the hub writes once it linked with its certificate.
      */
-    private static void observe(Path root, AtomicReferenceArray<SensorHub> hubs, long[] found, long[] enrolled,
-                                long[] linked) {
+    private static void observe(Path root, AtomicReferenceArray<SensorHub> hubs, boolean[] enrolledBefore, long[] found,
+                                long[] enrolled, long[] linked) {
       for (int i = 0; i < hubs.length(); i++) {
         SensorHub hub = hubs.get(i);
         if (hub == null || linked[i] != 0) {
@@ -385,7 +506,7 @@ final class DiscoveryBench implements Callable<Integer> {
         long now = System.nanoTime();
         boolean isLinked = hub.linked();
         boolean isEnrolled = hub.enrolled();
-        if (found[i] == 0 && (isLinked || isEnrolled)) {
+        if (found[i] == 0 && (isLinked || isEnrolled && !enrolledBefore[i])) {
           found[i] = now;
         }
         if (enrolled[i] == 0 && isEnrolled) {
@@ -432,8 +553,8 @@ final class DiscoveryBench implements Callable<Integer> {
           d[(int) Math.ceil(0.95 * k) - 1] / 1e9, d[k - 1] / 1e9, k);
     }
 
-    /** Stops every hub (byebye included) on a few threads at once, then the shared Vert.x instance. */
-    private static void stop(Vertx vertx, AtomicReferenceArray<SensorHub> hubs, PrintStream err) {
+    /** Stops every hub (goodbye and byebye included), a few at once, then the hubs' Vert.x instances. */
+    private static void stop(List<Vertx> vertxes, AtomicReferenceArray<SensorHub> hubs, PrintStream err) {
       long t = System.nanoTime();
       var up = new ArrayList<SensorHub>();
       for (int i = 0; i < hubs.length(); i++) {
@@ -442,7 +563,7 @@ final class DiscoveryBench implements Callable<Integer> {
         }
       }
       // hub.stop() runs blocking steps (byebye, outbox close) on the caller's context; a few callers in parallel.
-      var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+      var pool = java.util.concurrent.Executors.newFixedThreadPool(32);
       try {
         var stops = new ArrayList<java.util.concurrent.Future<?>>();
         for (SensorHub hub : up) {
@@ -465,9 +586,9 @@ final class DiscoveryBench implements Callable<Integer> {
         pool.shutdownNow();
       }
       try {
-        vertx.close().await(30, TimeUnit.SECONDS);
+        Future.join(vertxes.stream().map(Vertx::close).toList()).await(30, TimeUnit.SECONDS);
       } catch (Exception e) {
-        err.println("discovery: the hubs' Vert.x instance did not stop within 30 s");
+        err.println("discovery: the hubs' Vert.x instances did not stop within 30 s");
       }
       err.printf("discovery: %d hubs stopped in %.1f s%n", up.size(), (System.nanoTime() - t) / 1e9);
     }
@@ -479,16 +600,19 @@ final class DiscoveryBench implements Callable<Integer> {
     }
 
     /** Null if {@code hubs} bench hubs fit in this process's limits; else the limit and how to raise it. */
-    static String shortfall(int hubs) {
+    static String shortfall(int hubs, boolean vertxPerHub) {
+      if (Boolean.getBoolean("outpost.bench.noLimitCheck")) {
+        return null;
+      }
       long maxFiles = maxOpenFiles();
-      long needFiles = FILES_BASE + (long) hubs * FILES_PER_HUB;
+      long needFiles = FILES_BASE + (long) hubs * (vertxPerHub ? FILES_PER_HUB_OWN_VERTX : FILES_PER_HUB);
       if (maxFiles > 0 && maxFiles < needFiles) {
         return String.format(Locale.ROOT, "%d hubs need about %d open files, but this process may open %d"
             + " (ulimit -n); raise it (for example `ulimit -n %d`) or start fewer hubs", hubs, needFiles, maxFiles,
             Math.max(4_096, needFiles * 2));
       }
       long maxThreads = userProcessLimit();
-      long needThreads = 300 + (long) hubs * THREADS_PER_HUB;
+      long needThreads = 300 + (long) hubs * (vertxPerHub ? THREADS_PER_HUB_OWN_VERTX : THREADS_PER_HUB);
       if (maxThreads > 0 && maxThreads < needThreads) {
         return String.format(Locale.ROOT, "%d hubs need about %d threads, but this user may run %d processes and"
             + " threads in all (ulimit -u); raise it or start fewer hubs", hubs, needThreads, maxThreads);
@@ -517,6 +641,26 @@ final class DiscoveryBench implements Callable<Integer> {
       return e.toString();
     }
 
+    private static final java.util.concurrent.atomic.AtomicLong PEAK_FILES = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong PEAK_THREADS = new java.util.concurrent.atomic.AtomicLong();
+    private static long lastSample;
+
+    /** Notes the open files and threads now, for {@link #peaks()}. */
+    static void sample() {
+      long now = System.nanoTime();
+      if (now - lastSample < 50_000_000L) {
+        return;
+      }
+      lastSample = now;
+      PEAK_FILES.accumulateAndGet(openFiles(), Math::max);
+      PEAK_THREADS.accumulateAndGet(threads(), Math::max);
+    }
+
+    static String peaks() {
+      return String.format(Locale.ROOT, "at most %d open files (limit %d) and %d threads", PEAK_FILES.get(), maxOpenFiles(),
+          PEAK_THREADS.get());
+    }
+
     /** Open files, threads, memory of this process now. */
     static String now() {
       Runtime rt = Runtime.getRuntime();
@@ -525,15 +669,24 @@ final class DiscoveryBench implements Callable<Integer> {
     }
 
     static long maxOpenFiles() {
-      if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
-        return unix.getMaxFileDescriptorCount();
+      try {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+          return unix.getMaxFileDescriptorCount();
+        }
+      } catch (RuntimeException | InternalError e) {
+        // not readable now
       }
       return -1;
     }
 
+    /** Open files now; -1 if unknown (also when there is no descriptor left to read /proc/self/fd with). */
     static long openFiles() {
-      if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
-        return unix.getOpenFileDescriptorCount();
+      try {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+          return unix.getOpenFileDescriptorCount();
+        }
+      } catch (RuntimeException | InternalError e) {
+        // "errno: 24 error: Unable to open directory /proc/self/fd": out of descriptors
       }
       return -1;
     }
@@ -591,6 +744,7 @@ final class DiscoveryBench implements Callable<Integer> {
     private final Map<String, LongAdder> counts = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> shown = new ConcurrentHashMap<>();
     private final LongAdder lines = new LongAdder();
+    private final AtomicReference<String> trouble = new AtomicReference<>();
 
     private LogTap(PrintStream console, boolean verbose) {
       this.console = console;
@@ -630,8 +784,26 @@ final class DiscoveryBench implements Callable<Integer> {
       }
     }
 
+    /** What limit of this process the log shows was hit (open files, threads, memory), or null. */
+    String trouble() {
+      return trouble.get();
+    }
+
     private void line(String line) {
       lines.increment();
+      if (trouble.get() == null) {
+        if (line.contains("Too many open files")) {
+          trouble.compareAndSet(null, "this process ran out of file descriptors (\"Too many open files\"; the limit is "
+              + Resources.maxOpenFiles() + ", see ulimit -n)");
+        } else if (line.contains("unable to create native thread") || line.contains("unable to create new native thread")) {
+          trouble.compareAndSet(null, "this process could not start more threads (see ulimit -u and"
+              + " /proc/sys/kernel/threads-max)");
+        } else if (line.contains("java.lang.OutOfMemoryError")) {
+          trouble.compareAndSet(null, "this process ran out of memory (" + line.strip() + "); raise -Xmx");
+        } else if (line.contains("Map failed")) {
+          trouble.compareAndSet(null, "an outbox file could not be mapped (see /proc/sys/vm/max_map_count)");
+        }
+      }
       var m = LINE.matcher(line);
       boolean show;
       if (m.matches()) {
@@ -641,6 +813,9 @@ final class DiscoveryBench implements Callable<Integer> {
         show = verbose || (serious && shown.computeIfAbsent(key, k -> new AtomicInteger()).incrementAndGet() <= SHOWN_PER_LOGGER);
         lastShown.set(show);
       } else {
+        if (line.startsWith("Exception in thread ")) {
+          counts.computeIfAbsent("UNCAUGHT exception", k -> new LongAdder()).increment();
+        }
         show = verbose || lastShown.get();   // a stack trace line, or something not from the logger
       }
       if (show) {
@@ -649,13 +824,16 @@ final class DiscoveryBench implements Callable<Integer> {
     }
 
     /** How many log lines of which level and logger. */
-    void summary(PrintStream out) {
+    void summary(String whose, PrintStream out) {
+      if (lines.sum() == 0) {
+        return;
+      }
       var sorted = new TreeMap<String, Long>();
       counts.forEach((k, v) -> sorted.put(k, v.sum()));
       long info = sorted.entrySet().stream().filter(e -> e.getKey().startsWith("INFO ")).mapToLong(Map.Entry::getValue).sum();
       long warn = sorted.entrySet().stream().filter(e -> e.getKey().startsWith("WARN ")).mapToLong(Map.Entry::getValue).sum();
       long error = sorted.entrySet().stream().filter(e -> e.getKey().startsWith("ERROR ")).mapToLong(Map.Entry::getValue).sum();
-      out.printf("discovery: log: %d lines: %d INFO, %d WARN, %d ERROR%s%n", lines.sum(), info, warn, error,
+      out.printf("discovery: log of %s: %d lines: %d INFO, %d WARN, %d ERROR%s%n", whose, lines.sum(), info, warn, error,
           verbose ? "" : " (WARN/ERROR shown up to " + SHOWN_PER_LOGGER + " per logger; --verbose shows all)");
       sorted.entrySet().stream().sorted(Map.Entry.<String, Long>comparingByValue().reversed())
           .forEach(e -> out.printf("discovery: log:   %6d %s%n", e.getValue(), e.getKey()));

@@ -60,6 +60,8 @@ public final class ConnectorLink extends VerticleBase {
   private volatile EnrolmentKeys.Pending pending;
   private boolean waitingLogged;
   private boolean reconnectNow;
+  /** The link on which this hub said hello with its certificate: only there does it send measurements. */
+  private WebSocket helloSent;
   private boolean connecting;
   private volatile String target;
   private volatile String targetUid;
@@ -223,6 +225,7 @@ public final class ConnectorLink extends VerticleBase {
       return;
     }
     ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.Hello(Wire.VERSION, machine, configVersion.getAsLong()))));
+    helloSent = ws;
     pump();
   }
 
@@ -383,7 +386,7 @@ public final class ConnectorLink extends VerticleBase {
 
   /** Sends more of the outbox while the link is open and the window has room. */
   private void pump() {
-    if (socket == null || pending != null || peeking || inFlight.size() >= config.link().maxInFlight() || outbox.depth() == 0) {
+    if (socket == null || helloSent != socket || pending != null || peeking || inFlight.size() >= config.link().maxInFlight() || outbox.depth() == 0) {
       return;
     }
     peeking = true;

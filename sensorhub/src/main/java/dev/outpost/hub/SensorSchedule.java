@@ -104,7 +104,7 @@ public final class SensorSchedule extends VerticleBase {
 
   private void apply(MachineConfig config) {
     if (!config.machine().equals(machine.uid())) {
-      log.warn("ignored a configuration for {}: this machine is {}", config.machine(), machine.uid());
+      log.debug("ignored a configuration for {}: this machine is {}", config.machine(), machine.uid());
       return;
     }
     if (config.version() <= current.version()) {
