@@ -165,8 +165,16 @@ public final class ConnectorLink extends VerticleBase {
       if (!target.equals(previous)) {
         log.info("found connector {} ({}) at {}", found.name(), found.uid(), target);
       }
-      if (socket == null && retryTimer < 0 && !connecting) {
-        connect();
+      if (socket == null && !connecting) {
+        if (retryTimer >= 0) {
+          // It is there (again, perhaps on another port): no need to wait out the backoff.
+          vertx.cancelTimer(retryTimer);
+          retryTimer = -1;
+          failures = 0;
+        }
+        if (retryTimer < 0) {
+          connect();
+        }
       }
     });
   }
