@@ -58,6 +58,8 @@ public final class LanGateway extends VerticleBase {
   private final HubConfigs hubConfigs;
   private final Map<String, ServerWebSocket> linked = new HashMap<>();
   private final Map<String, ServerWebSocket> enrolling = new HashMap<>();
+  /** The uid each connection's certificate was checked for at its handshake, until the WebSocket is accepted. */
+  private final Map<String, String> checkedAtHandshake = new HashMap<>();
   private final List<Runnable> heldAcks = new java.util.ArrayList<>();
   private boolean throttled;
   private final Set<String> revoked = ConcurrentHashMap.newKeySet();
@@ -91,6 +93,9 @@ public final class LanGateway extends VerticleBase {
             INVALID.equals(uid) ? "invalid certificate" : "revoked");
         handshake.reject(403);
       } else {
+        if (uid != null && handshake.remoteAddress() != null) {
+          checkedAtHandshake.put(handshake.remoteAddress().toString(), uid);
+        }
         handshake.accept();
       }
     });
@@ -132,7 +137,8 @@ public final class LanGateway extends VerticleBase {
   }
 
   private void accept(ServerWebSocket ws) {
-    var session = new Session(ws, certified(certificates(ws::peerCertificates), ws.remoteAddress()));
+    String checked = ws.remoteAddress() == null ? null : checkedAtHandshake.remove(ws.remoteAddress().toString());
+    var session = new Session(ws, checked != null ? checked : certified(certificates(ws::peerCertificates), ws.remoteAddress()));
     ws.binaryMessageHandler(session::received);
     ws.textMessageHandler(text -> session.refuse("text frames are not part of the LAN protocol"));
     ws.closeHandler(v -> session.closed());

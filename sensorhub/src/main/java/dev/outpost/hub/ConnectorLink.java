@@ -271,12 +271,19 @@ public final class ConnectorLink extends VerticleBase {
     });
   }
 
-  /** The uid in the connector's certificate (already checked against the CA and the role at the handshake). */
+  /**
+   * The uid (CN) in the connector's certificate. The trust manager ({@link PinnedCa}) checked the
+   * chain against the CA and the role during the handshake, so it is only read here.
+   */
   private String connectorUid(WebSocket ws) {
     try {
-      var chain = ws.peerCertificates().stream().map(java.security.cert.X509Certificate.class::cast).toList();
-      return dev.outpost.crypto.MachineCertificates.verify(chain, trust.ca(),
-          dev.outpost.protocol.Role.CONNECTOR.wireName(), java.time.Instant.now()).uid();
+      var leaf = (java.security.cert.X509Certificate) ws.peerCertificates().get(0);
+      for (var rdn : new javax.naming.ldap.LdapName(leaf.getSubjectX500Principal().getName()).getRdns()) {
+        if (rdn.getType().equalsIgnoreCase("CN")) {
+          return rdn.getValue().toString();
+        }
+      }
+      return null;
     } catch (Exception e) {
       log.warn("cannot read the connector's certificate: {}", e.getMessage());
       return null;

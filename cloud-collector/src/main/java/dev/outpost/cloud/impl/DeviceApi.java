@@ -416,7 +416,6 @@ final class DeviceApi {
     }
 
     private void enrolHub(ChannelMessage.EnrolHub enrol) {
-      String uid = uidOf(enrol.request());
       registry.enrol(enrol.request(), device.organisationId(), device.uid(), enrol.address())
           .onSuccess(answer -> {
             if (answer.state() == Enrolment.State.APPROVED) {
@@ -426,6 +425,7 @@ final class DeviceApi {
             send(new ChannelMessage.HubEnrolment(answer.uid(), answer, null));
           })
           .onFailure(e -> {
+            String uid = uidOf(enrol.request());
             LOG.warn("connector {}: enrolment of hub {} refused: {}", device.uid(), uid, e.getMessage());
             if (uid != null) {
               send(new ChannelMessage.HubEnrolment(uid, null, e.getMessage()));

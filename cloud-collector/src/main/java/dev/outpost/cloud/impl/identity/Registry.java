@@ -294,7 +294,7 @@ public final class Registry {
     }
     var pending = new Identity(uid, organisationId, token != null ? token.siteId() : null, request.name(), request.role(),
         Enrolment.State.PENDING, csr.fingerprint(), request.csr(), null, 0, via, address, now, now);
-    var decided = token != null ? issue(pending, now) : pending;
+    var decided = token != null ? issue(pending, now, csr) : pending;
     write(c, decided, known == null);
     if (token != null && !token.reusable()) {
       try (var ps = c.prepareStatement(db.sql("use-token"))) {
@@ -310,9 +310,13 @@ public final class Registry {
   }
 
   private Identity issue(Identity pending, long now) {
+    return issue(pending, now, SigningRequest.parse(pending.csr()));
+  }
+
+  /** Issues the certificate for a request that was parsed (and its signature checked) already. */
+  private Identity issue(Identity pending, long now, SigningRequest csr) {
     var ca = cas.ca(pending.organisationId(), organisations.get(pending.organisationId()));
-    var certificate = ca.issue(SigningRequest.parse(pending.csr()), pending.role().wireName(), List.of(), List.of(),
-        certificateValidity);
+    var certificate = ca.issue(csr, pending.role().wireName(), List.of(), List.of(), certificateValidity);
     return pending.with(Enrolment.State.APPROVED, Pem.encode(certificate, ca.certificate()),
         certificate.getNotAfter().getTime(), now);
   }
