@@ -12,9 +12,9 @@ import picocli.CommandLine.Option;
 /** {@code outpost demo}: a cloud, one connector and two hubs on this machine, loopback only. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = {
-        "Starts a cloud, one connector and two hubs on this machine (127.0.0.1 only; the hubs find",
-        "the connector by UPnP on the loopback interface) and prints",
-        "the dashboard's address and the demo login. Measurements show within 30 seconds.",
+        "Starts a cloud, one connector and two hubs on this machine, loopback only.",
+        "The hubs find the connector by UPnP on the loopback interface and enrol through it.",
+        "Prints the dashboard's address and the demo login; measurements show within 30 seconds.",
         "Ctrl-C stops everything cleanly; the data stays in the data folder for the next run."})
 final class DemoCommand implements Callable<Integer> {
   static final int DEFAULT_PORT = 8443;
