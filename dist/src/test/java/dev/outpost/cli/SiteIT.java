@@ -129,6 +129,22 @@ class SiteIT {
   }
 
   @Test
+  void everyMachineReportsItsOutboxAndItsCertificate() {
+    SensorHub hub = site.hubs().get(0);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      JsonArray outbox = get("/api/v1/machines/" + hub.machine().uid() + "/measurements?sensor=outbox").bodyAsJsonArray();
+      assertTrue(outbox.size() > 0, "outbox measurements through the API");
+      JsonObject values = outbox.getJsonObject(outbox.size() - 1).getJsonObject("values");
+      assertEquals(0.0, values.getDouble("dropped"));
+      assertTrue(values.getDouble("queued") >= 0);
+      JsonArray certificate = get("/api/v1/machines/" + hub.machine().uid() + "/measurements?sensor=certificate").bodyAsJsonArray();
+      assertTrue(certificate.size() > 0, "certificate measurements through the API");
+      double days = certificate.getJsonObject(0).getJsonObject("values").getDouble("daysLeft");
+      assertTrue(days > 360 && days <= 365, "a new certificate has about a year left: " + days);
+    });
+  }
+
+  @Test
   void theApiRefusesCallsWithoutAToken() throws Exception {
     assertEquals(401, call(client.get("/api/v1/machines").send()).statusCode());
   }

@@ -45,6 +45,11 @@ public final class SensorSchedule extends VerticleBase {
   private static final long CERTIFICATE_FIRST_MS = 5_000;
   private static final long CERTIFICATE_EVERY_MS = 6 * 3_600_000L;
   private long certificateTimer;
+  /** The built-in measurement of the machine's outbox. */
+  public static final String OUTBOX_SENSOR = "outbox";
+  private static final long OUTBOX_FIRST_MS = 2_000;
+  private static final long OUTBOX_EVERY_MS = 60_000;
+  private long outboxTimer;
   private SensorRunner runner;
   private MachineConfig current;
   private MessageConsumer<MachineConfig> configs;
@@ -62,7 +67,22 @@ public final class SensorSchedule extends VerticleBase {
     schedule(current);
     configs = vertx.eventBus().consumer(HubAddresses.CONFIG_RECEIVED, message -> apply(message.body()));
     certificateTimer = vertx.setPeriodic(CERTIFICATE_FIRST_MS, CERTIFICATE_EVERY_MS, id -> reportCertificate());
+    outboxTimer = vertx.setPeriodic(OUTBOX_FIRST_MS, OUTBOX_EVERY_MS, id -> reportOutbox());
     return configs.completion();
+  }
+
+  /**
+   * Every machine reports its outbox as the built-in measurement {@value #OUTBOX_SENSOR}: measurements
+   * waiting ({@code queued}) and dropped since the outbox was made ({@code dropped}, oldest first when
+   * it was full) — WARNING once anything was dropped, so a drop is never silent.
+   */
+  private void reportOutbox() {
+    long queued = outbox.depth();
+    long dropped = outbox.dropped();
+    var state = dropped > 0 ? dev.outpost.protocol.State.WARNING : dev.outpost.protocol.State.OK;
+    record(new Measurement(OUTBOX_SENSOR, System.currentTimeMillis(), state,
+        Map.of("queued", (double) queued, "dropped", (double) dropped), Map.of(),
+        dropped > 0 ? dropped + " measurements dropped because the outbox was full" : queued + " waiting"));
   }
 
   /**
@@ -93,6 +113,7 @@ public final class SensorSchedule extends VerticleBase {
     scheduled.values().forEach(s -> vertx.cancelTimer(s.timer()));
     scheduled.clear();
     vertx.cancelTimer(certificateTimer);
+    vertx.cancelTimer(outboxTimer);
     runner.close();
     return configs.unregister();
   }
