@@ -1,10 +1,8 @@
 package dev.outpost.hub.discovery;
 
 import java.io.IOException;
-import java.net.DatagramPacket;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
-import java.net.SocketException;
 import org.jupnp.transport.Router;
 import org.jupnp.transport.impl.DatagramIOConfigurationImpl;
 import org.jupnp.transport.impl.DatagramIOImpl;
@@ -48,35 +46,7 @@ final class GuardedDatagramIO extends DatagramIOImpl {
 
   @Override
   public void run() {
-    byte[] buf = new byte[SsdpGuard.MAX_DATAGRAM_BYTES + 1];
-    while (true) {
-      DatagramPacket datagram = new DatagramPacket(buf, buf.length);
-      try {
-        socket.receive(datagram);
-      } catch (SocketException e) {
-        break;
-      } catch (IOException e) {
-        guard.unexpected("unicast receive", e);
-        continue;
-      }
-      try {
-        InetAddress source = datagram.getAddress();
-        if (!subnets.contains(source)) {
-          guard.foreignSource(source, ifaceName);
-          continue;
-        }
-        byte[] clean = guard.admit(datagram.getData(), datagram.getLength(), source, datagram.getPort());
-        if (clean == null) {
-          continue;
-        }
-        router.received(datagramProcessor.read(localAddress.getAddress(),
-            new DatagramPacket(clean, clean.length, source, datagram.getPort())));
-      } catch (Exception e) {
-        guard.unexpected("unicast receiver", e);
-      }
-    }
-    if (!socket.isClosed()) {
-      socket.close();
-    }
+    guard.receive(socket, subnets, ifaceName, "unicast", (source, clean) ->
+        router.received(datagramProcessor.read(localAddress.getAddress(), clean)));
   }
 }

@@ -1,12 +1,9 @@
 package dev.outpost.hub.discovery;
 
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.MulticastSocket;
 import java.net.NetworkInterface;
-import java.net.SocketException;
 import org.jupnp.transport.Router;
 import org.jupnp.transport.impl.MulticastReceiverConfigurationImpl;
 import org.jupnp.transport.impl.MulticastReceiverImpl;
@@ -75,36 +72,7 @@ final class GuardedMulticastReceiver extends MulticastReceiverImpl {
 
   @Override
   public void run() {
-    byte[] buf = new byte[SsdpGuard.MAX_DATAGRAM_BYTES + 1];
-    while (true) {
-      DatagramPacket datagram = new DatagramPacket(buf, buf.length);
-      try {
-        socket.receive(datagram);
-      } catch (SocketException e) {
-        break; // closed by stop()
-      } catch (IOException e) {
-        guard.unexpected("multicast receive", e);
-        continue;
-      }
-      try {
-        InetAddress source = datagram.getAddress();
-        if (!subnets.contains(source)) {
-          guard.foreignSource(source, multicastInterface.getName());
-          continue;
-        }
-        byte[] clean = guard.admit(datagram.getData(), datagram.getLength(), source, datagram.getPort());
-        if (clean == null) {
-          continue;
-        }
-        InetAddress local = networkAddressFactory.getLocalAddress(multicastInterface, false, source);
-        router.received(datagramProcessor.read(local,
-            new DatagramPacket(clean, clean.length, source, datagram.getPort())));
-      } catch (Exception e) {
-        guard.unexpected("multicast receiver", e);
-      }
-    }
-    if (!socket.isClosed()) {
-      socket.close();
-    }
+    guard.receive(socket, subnets, multicastInterface.getName(), "multicast", (source, clean) ->
+        router.received(datagramProcessor.read(networkAddressFactory.getLocalAddress(multicastInterface, false, source), clean)));
   }
 }

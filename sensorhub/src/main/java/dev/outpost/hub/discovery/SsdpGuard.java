@@ -1,8 +1,12 @@
 package dev.outpost.hub.discovery;
 
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.URI;
+import java.net.SocketException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.util.EnumMap;
@@ -105,6 +109,48 @@ final class SsdpGuard {
   }
 
   /** Counts a datagram from outside the receiving interface's subnets. */
+  /** Hands on one admitted datagram (its checked copy) to jUPnP. */
+  interface Delivery {
+    void deliver(InetAddress source, DatagramPacket clean) throws Exception;
+  }
+
+  /**
+   * The receive loop of a guarded socket, until the socket is closed: each datagram from the
+   * interface's subnets that passes {@link #admit} is delivered; nothing a peer sends ends the loop.
+   *
+   * @param what "unicast" or "multicast", for log lines
+   */
+  void receive(DatagramSocket socket, Subnets subnets, String iface, String what, Delivery delivery) {
+    byte[] buf = new byte[MAX_DATAGRAM_BYTES + 1];
+    while (true) {
+      DatagramPacket datagram = new DatagramPacket(buf, buf.length);
+      try {
+        socket.receive(datagram);
+      } catch (SocketException e) {
+        break; // closed by stop()
+      } catch (IOException e) {
+        unexpected(what + " receive", e);
+        continue;
+      }
+      try {
+        InetAddress source = datagram.getAddress();
+        if (!subnets.contains(source)) {
+          foreignSource(source, iface);
+          continue;
+        }
+        byte[] clean = admit(datagram.getData(), datagram.getLength(), source, datagram.getPort());
+        if (clean != null) {
+          delivery.deliver(source, new DatagramPacket(clean, clean.length, source, datagram.getPort()));
+        }
+      } catch (Exception e) {
+        unexpected(what + " receiver", e);
+      }
+    }
+    if (!socket.isClosed()) {
+      socket.close();
+    }
+  }
+
   void foreignSource(InetAddress source, String iface) {
     counts.get(Verdict.FOREIGN_SOURCE).increment();
     rlog.info("FOREIGN_SOURCE", "SSDP: ignored a datagram from " + source.getHostAddress()
