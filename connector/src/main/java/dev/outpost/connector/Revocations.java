@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -34,9 +33,7 @@ final class Revocations {
   /** Blocking; atomic. */
   synchronized void save(Set<String> uids) {
     try {
-      Path temporary = file.resolveSibling(FILE + ".tmp");
-      Files.write(temporary, Wire.toJson(new TreeSet<>(uids)));
-      Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      dev.outpost.hub.AtomicWrite.write(file, Wire.toJson(new TreeSet<>(uids)));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + file, e);
     }

@@ -64,7 +64,6 @@ public final class ConnectorLink extends VerticleBase {
   private WebSocket helloSent;
   private boolean connecting;
   private volatile String target;
-  private volatile String targetUid;
   private volatile String remembered;
   /** Every connector discovery reported, by uid: where to go when an admin moves this hub. */
   private final Map<String, String> seen = new HashMap<>();
@@ -161,7 +160,6 @@ public final class ConnectorLink extends VerticleBase {
       }
       String previous = target;
       target = found.hostPort();
-      targetUid = found.uid();
       if (!target.equals(previous)) {
         log.info("found connector {} ({}) at {}", found.name(), found.uid(), target);
       }
@@ -263,7 +261,6 @@ public final class ConnectorLink extends VerticleBase {
       return null;
     }).onComplete(saved -> {
       target = seen.get(connectorUid);
-      targetUid = connectorUid;
       if (socket != null) {
         reconnectNow = target != null;
         socket.close((short) 1000, "moved to another connector");

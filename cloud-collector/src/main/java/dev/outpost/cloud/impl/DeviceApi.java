@@ -205,21 +205,25 @@ final class DeviceApi {
       machines.register(identity.organisationId(), List.of(new MachineRef(uid, identity.name(), Role.HUB)),
           identity.via(), false);
     }
-    var channel = channels.get(identity.via());
+    sendEnrolment(identity);
+  }
+
+  /**
+   * Sends a machine where its enrolment stands (its certificate once approved, also a renewed one):
+   * to a connector on its own channel, to a hub through the channel of the connector it came through.
+   */
+  private void sendEnrolment(Identity identity) {
+    var channel = channels.get(identity.via() != null ? identity.via() : identity.uid());
     if (channel != null) {
-      channel.send(new ChannelMessage.HubEnrolment(uid, registry.answer(identity), null));
+      channel.send(new ChannelMessage.HubEnrolment(identity.uid(), registry.answer(identity), null));
     }
   }
 
   /** Sends a renewed certificate to the machine: to a connector on its channel, to a hub through its connector's. */
   private void certificateRenewed(String uid) {
     var identity = registry.identity(uid);
-    if (identity == null) {
-      return;
-    }
-    var channel = channels.get(identity.via() != null ? identity.via() : uid);
-    if (channel != null) {
-      channel.send(new ChannelMessage.HubEnrolment(uid, registry.answer(identity), null));
+    if (identity != null) {
+      sendEnrolment(identity);
     }
   }
 
@@ -329,9 +333,8 @@ final class DeviceApi {
     if (!"websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
       throw ClientError.badRequest("the command channel is a WebSocket: send Upgrade: websocket");
     }
-    String address = ctx.request().remoteAddress() == null ? null : ctx.request().remoteAddress().hostAddress();
     ctx.request().toWebSocket()
-        .onSuccess(ws -> new Session(device, ws, address).start())
+        .onSuccess(ws -> new Session(device, ws).start())
         .onFailure(e -> LOG.debug("command channel upgrade failed: {}", e.getMessage()));
   }
 
@@ -342,7 +345,7 @@ final class DeviceApi {
     private final Set<String> served = ConcurrentHashMap.newKeySet();
     private io.vertx.core.eventbus.MessageConsumer<String> configured;
 
-    Session(Device device, ServerWebSocket ws, String address) {
+    Session(Device device, ServerWebSocket ws) {
       this.device = device;
       this.ws = ws;
     }

@@ -49,11 +49,6 @@ public final class OrganisationCas implements X509TrustManager {
     });
   }
 
-  /** The CA of an organisation that was loaded before, or null. */
-  public CertificateAuthority loaded(long organisationId) {
-    return byOrganisation.get(organisationId);
-  }
-
   /** The pin of the organisation's CA, as enrolment tokens carry it. */
   public String pin(long organisationId) {
     return MachineKeys.pin(byOrganisation.get(organisationId).certificate().getPublicKey());

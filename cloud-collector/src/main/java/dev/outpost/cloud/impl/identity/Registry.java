@@ -248,33 +248,7 @@ public final class Registry {
         && (viaOrganisation == null || already.organisationId() == viaOrganisation)) {
       return already;   // a retry of an enrolment whose answer was lost: the same certificate again
     }
-    Token token = null;
-    if (request.token() != null) {
-      EnrolmentToken parsed;
-      try {
-        parsed = EnrolmentToken.parse(request.token());
-      } catch (WireFormatException e) {
-        throw ClientError.badRequest("token: " + e.getMessage());
-      }
-      token = tokens.get(Accounts.sha256(parsed.secret()));
-      if (token == null) {
-        throw ClientError.forbidden("unknown enrolment token");
-      }
-      if (token.expiresMs() < now) {
-        throw ClientError.forbidden("the enrolment token expired on " + Instant.ofEpochMilli(token.expiresMs()));
-      }
-      if (!token.reusable() && token.usedMs() > 0) {
-        throw ClientError.forbidden("the enrolment token was used already on " + Instant.ofEpochMilli(token.usedMs()));
-      }
-      if (token.role() != request.role()) {
-        throw ClientError.forbidden("the enrolment token is for a " + token.role().wireName() + ", not a " + request.role().wireName());
-      }
-      if (viaOrganisation != null && token.organisationId() != viaOrganisation) {
-        throw ClientError.forbidden("the enrolment token belongs to another organisation than this connector");
-      }
-    } else if (viaOrganisation == null || request.role() != Role.HUB) {
-      throw ClientError.unauthorized("an enrolment token is required (only hubs that come through their connector may wait for approval)");
-    }
+    Token token = validToken(request, viaOrganisation, now);
     long organisationId = token != null ? token.organisationId() : viaOrganisation;
     String uid = csr.commonName();
     var known = identities.get(uid);
@@ -282,14 +256,8 @@ public final class Registry {
       if (known.organisationId() != organisationId || !known.fingerprint().equals(csr.fingerprint())) {
         throw new ClientError(409, "machine " + uid + " is enrolled already with another key");
       }
-      if (known.state() == Enrolment.State.REVOKED || known.state() == Enrolment.State.REJECTED) {
-        return known;
-      }
-      if (known.state() == Enrolment.State.APPROVED) {
-        return known;
-      }
-      if (token == null) {
-        return known;
+      if (known.state() != Enrolment.State.PENDING || token == null) {
+        return known;   // decided already, or still waiting for an admin
       }
     }
     var pending = new Identity(uid, organisationId, token != null ? token.siteId() : null, request.name(), request.role(),
@@ -307,6 +275,42 @@ public final class Registry {
     }
     LOG.info("{} {} ({}) enrolment: {}", request.role().wireName(), uid, request.name(), decided.state().wireName());
     return decided;
+  }
+
+  /**
+   * The request's token, checked (known, not expired, unused if single-use, for this role and the
+   * connector's organisation); null for a hub without one that comes through its connector.
+   */
+  private Token validToken(Enrolment.Request request, Long viaOrganisation, long now) {
+    if (request.token() == null) {
+      if (viaOrganisation == null || request.role() != Role.HUB) {
+        throw ClientError.unauthorized("an enrolment token is required (only hubs that come through their connector may wait for approval)");
+      }
+      return null;
+    }
+    EnrolmentToken parsed;
+    try {
+      parsed = EnrolmentToken.parse(request.token());
+    } catch (WireFormatException e) {
+      throw ClientError.badRequest("token: " + e.getMessage());
+    }
+    Token token = tokens.get(Accounts.sha256(parsed.secret()));
+    if (token == null) {
+      throw ClientError.forbidden("unknown enrolment token");
+    }
+    if (token.expiresMs() < now) {
+      throw ClientError.forbidden("the enrolment token expired on " + Instant.ofEpochMilli(token.expiresMs()));
+    }
+    if (!token.reusable() && token.usedMs() > 0) {
+      throw ClientError.forbidden("the enrolment token was used already on " + Instant.ofEpochMilli(token.usedMs()));
+    }
+    if (token.role() != request.role()) {
+      throw ClientError.forbidden("the enrolment token is for a " + token.role().wireName() + ", not a " + request.role().wireName());
+    }
+    if (viaOrganisation != null && token.organisationId() != viaOrganisation) {
+      throw ClientError.forbidden("the enrolment token belongs to another organisation than this connector");
+    }
+    return token;
   }
 
   private Identity issue(Identity pending, long now) {
@@ -451,14 +455,5 @@ public final class Registry {
     return identity != null && identity.state() == Enrolment.State.APPROVED && identity.fingerprint().equals(fingerprint);
   }
 
-  /** Uids enrolled through a connector (its hubs). */
-  public List<String> hubsVia(String connectorUid) {
-    var hubs = new ArrayList<String>();
-    identities.values().forEach(i -> {
-      if (connectorUid.equals(i.via())) {
-        hubs.add(i.uid());
-      }
-    });
-    return hubs;
-  }
+
 }
