@@ -19,6 +19,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = LanMessage.EnrolmentState.class, name = "enrolment"),
     @JsonSubTypes.Type(value = LanMessage.Goodbye.class, name = "goodbye"),
     @JsonSubTypes.Type(value = LanMessage.Move.class, name = "move"),
+    @JsonSubTypes.Type(value = LanMessage.CloudRoute.class, name = "cloud"),
 })
 public sealed interface LanMessage {
 
@@ -30,11 +31,22 @@ public sealed interface LanMessage {
     }
   }
 
-  /** Hub → connector: measurements to relay; the connector answers with {@link Ack} after its durable write. */
-  record Batches(long id, List<Batch> batches) implements LanMessage {
+  /**
+   * Hub → connector: measurements to relay; the connector answers with {@link Ack} after its durable
+   * write.
+   *
+   * @param sentAt the hub's clock when it sent the frame (epoch ms), from which the connector
+   *               measures the hub's clock offset; null from hubs that do not say
+   */
+  record Batches(long id, List<Batch> batches, Long sentAt) implements LanMessage {
     public Batches {
       Wire.require(batches != null && !batches.isEmpty(), "at least one batch");
+      Wire.require(sentAt == null || sentAt > 0, "sentAt must be positive");
       batches = List.copyOf(batches);
+    }
+
+    public Batches(long id, List<Batch> batches) {
+      this(id, batches, null);
     }
   }
 
@@ -79,6 +91,23 @@ public sealed interface LanMessage {
   record Configure(MachineConfig config) implements LanMessage {
     public Configure {
       Wire.require(config != null, "config is required");
+    }
+  }
+
+  /**
+   * Connector → hub: how the connector reaches the cloud, so that the hub can upload there itself
+   * when it loses its connector (the fallback). Proxy settings are not passed on: a hub that needs
+   * a proxy has the whole route in its own config.
+   *
+   * @param endpoints the cloud's endpoints, in order of preference
+   * @param ports     the ports tried on each endpoint without its own port
+   */
+  record CloudRoute(List<String> endpoints, List<Integer> ports) implements LanMessage {
+    public CloudRoute {
+      Wire.require(endpoints != null && !endpoints.isEmpty() && endpoints.size() <= 16, "1 to 16 endpoints");
+      Wire.require(ports != null && !ports.isEmpty() && ports.size() <= 16, "1 to 16 ports");
+      endpoints = List.copyOf(endpoints);
+      ports = List.copyOf(ports);
     }
   }
 }

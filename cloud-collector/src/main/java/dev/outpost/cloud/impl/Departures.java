@@ -1,32 +1,33 @@
 package dev.outpost.cloud.impl;
 
-import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * When machines said they shut down (a hub's goodbye or SSDP byebye, passed on by its connector;
- * a connector's own goodbye), so that the API tells "shut down" from "contact lost". Kept in
- * memory: after a restart of the cloud, a machine that is away counts as lost until it returns.
+ * Machines that said they shut down (a hub's goodbye or SSDP byebye, passed on by its connector;
+ * a connector's own goodbye), so that the API tells "shut down" from "contact lost". A machine
+ * stays away until it says hello again (a connector reports it linked, or it opens its own link):
+ * measurements that were still buffered on the way and arrive after the goodbye do not bring it
+ * back. Kept in memory: after a restart of the cloud, a machine that is away counts as lost.
  */
 final class Departures {
-  private final Map<String, Long> leftAt = new ConcurrentHashMap<>();
+  private final Set<String> away = ConcurrentHashMap.newKeySet();
 
   void left(String uid) {
-    leftAt.put(uid, System.currentTimeMillis());
+    away.add(uid);
   }
 
-  /** Whether the machine said goodbye after it was last seen (so it is not online any more). */
-  boolean leftSince(String uid, long lastSeenMs) {
-    Long left = leftAt.get(uid);
-    return left != null && left >= lastSeenMs;
+  void returned(String uid) {
+    away.remove(uid);
   }
 
-  /**
-   * Why a machine that is not online is away: {@code shutdown} when it said goodbye after it was
-   * last seen (within a few seconds), else {@code lost}.
-   */
-  String offlineReason(String uid, long lastSeenMs) {
-    Long left = leftAt.get(uid);
-    return left != null && left >= lastSeenMs - 5_000 ? "shutdown" : "lost";
+  /** Whether the machine said goodbye and has not said hello since. */
+  boolean isAway(String uid) {
+    return away.contains(uid);
+  }
+
+  /** Why a machine that is not online is away: {@code shutdown} after a goodbye, else {@code lost}. */
+  String offlineReason(String uid) {
+    return isAway(uid) ? "shutdown" : "lost";
   }
 }

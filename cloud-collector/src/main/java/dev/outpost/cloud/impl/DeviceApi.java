@@ -321,7 +321,7 @@ final class DeviceApi {
       return Future.succeededFuture(new UploadAck(0, 0, refused));
     }
     long refusedCount = refused;
-    var allowedUpload = accepted.size() == upload.batches().size() ? upload : new Upload(upload.via(), accepted);
+    var allowedUpload = accepted.size() == upload.batches().size() ? upload : upload.withBatches(accepted);
     return store.append(device.organisationId(), allowedUpload)
         .map(ack -> new UploadAck(ack.stored(), ack.duplicates(), refusedCount));
   }
@@ -444,6 +444,7 @@ final class DeviceApi {
           .onSuccess(registered -> {
             for (Machine machine : registered) {
               served.add(machine.uid());
+              departures.returned(machine.uid());
               send(new ChannelMessage.Configure(machine.config()));
             }
           })

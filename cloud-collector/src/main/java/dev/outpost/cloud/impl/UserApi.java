@@ -333,13 +333,13 @@ final class UserApi {
     Machine m = seen.machine();
     long now = System.currentTimeMillis();
     boolean online = seen.lastSeenMs() > 0 && now - seen.lastSeenMs() <= config.onlineWindow().toMillis()
-        && !departures.leftSince(m.uid(), seen.lastSeenMs());
+        && !departures.isAway(m.uid());
     return new JsonObject()
         .put("uid", m.uid())
         .put("name", m.name())
         .put("role", m.role().wireName())
         .put("online", online)
-        .put("offline", online ? null : departures.offlineReason(m.uid(), seen.lastSeenMs()))
+        .put("offline", online ? null : departures.offlineReason(m.uid()))
         .put("lastSeen", seen.lastSeenMs() > 0 ? Instant.ofEpochMilli(seen.lastSeenMs()).toString() : null)
         .put("via", m.via())
         .put("configVersion", m.configVersion())
