@@ -2,6 +2,7 @@ package dev.outpost.connector;
 
 import dev.outpost.crypto.TlsFiles;
 import dev.outpost.hub.MachineIdentity;
+import dev.outpost.hub.CloudUplink;
 import dev.outpost.hub.Outbox;
 import dev.outpost.hub.SensorHub;
 import dev.outpost.hub.SensorSchedule;
@@ -35,7 +36,7 @@ public final class Connector {
   private final Outbox outbox;
   private final Dialer dialer;
   private final LanGateway gateway;
-  private final Uplink uplink;
+  private final CloudUplink uplink;
   private final CommandChannel channel;
   private final SensorSchedule schedule;
   private final List<String> deployments;
@@ -43,7 +44,7 @@ public final class Connector {
   private Future<Void> stopping;
 
   private Connector(Vertx vertx, MachineRef machine, Outbox outbox, Dialer dialer, SensorSchedule schedule,
-                    LanGateway gateway, Uplink uplink, CommandChannel channel, List<String> deployments,
+                    LanGateway gateway, CloudUplink uplink, CommandChannel channel, List<String> deployments,
                     Announced announced) {
     this.announced = announced;
     this.vertx = vertx;
@@ -72,7 +73,7 @@ public final class Connector {
       var hubConfigs = new HubConfigs(config.dataDir());
       var schedule = new SensorSchedule(opened.machine(), config.dataDir(), opened.outbox());
       var gateway = new LanGateway(config, opened.outbox(), hubConfigs);
-      var uplink = new Uplink(opened.machine().uid(), config, opened.outbox(), opened.dialer());
+      var uplink = new CloudUplink(opened.machine().uid(), config.uplink(), opened.outbox(), opened.dialer(), gateway::clockOffsets);
       var channel = new CommandChannel(opened.machine(), config, opened.dialer(), hubConfigs);
       var ids = Collections.synchronizedList(new ArrayList<String>());
       return vertx.deployVerticle(gateway).onSuccess(ids::add)

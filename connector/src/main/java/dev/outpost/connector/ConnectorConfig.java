@@ -1,5 +1,6 @@
 package dev.outpost.connector;
 
+import dev.outpost.hub.CloudUplink;
 import dev.outpost.hub.HubConfig;
 import dev.outpost.hub.OutboxLimits;
 import dev.outpost.transport.DialerConfig;
@@ -17,12 +18,12 @@ import java.time.Duration;
  * @param token    the one-time enrolment token made in the cloud for this connector; needed only
  *                 until the connector is enrolled (its certificate is in the data folder)
  * @param outbox   limits of the connector's outbox
- * @param uplink   how the connector uploads
+ * @param uplink   how the connector uploads (upload size, uploads at once, backlog rate after an outage)
  * @param discovery where the connector announces itself and looks for hubs by UPnP (default: every
  *                 non-loopback IPv4 interface)
  */
 public record ConnectorConfig(Path dataDir, String name, String lanHost, int lanPort, DialerConfig cloud,
-                              String token, OutboxLimits outbox, Uplink uplink,
+                              String token, OutboxLimits outbox, CloudUplink.Settings uplink,
                               dev.outpost.hub.discovery.DiscoveryConfig discovery) {
   public static final String DEFAULT_LAN_HOST = "0.0.0.0";
 
@@ -45,7 +46,7 @@ public record ConnectorConfig(Path dataDir, String name, String lanHost, int lan
     }
     token = token == null || token.isBlank() ? null : token.strip();
     outbox = outbox == null ? OutboxLimits.DEFAULTS : outbox;
-    uplink = uplink == null ? Uplink.DEFAULTS : uplink;
+    uplink = uplink == null ? CloudUplink.Settings.DEFAULTS : uplink;
     discovery = discovery == null ? dev.outpost.hub.discovery.DiscoveryConfig.DEFAULTS : discovery;
   }
 
@@ -65,21 +66,6 @@ public record ConnectorConfig(Path dataDir, String name, String lanHost, int lan
       return java.net.InetAddress.getLocalHost().getHostName();
     } catch (java.net.UnknownHostException e) {
       return "connector";
-    }
-  }
-
-  /**
-   * @param maxUploadMeasurements measurements in one upload at most
-   * @param maxInFlight           uploads on their way at once
-   */
-  public record Uplink(int maxUploadMeasurements, int maxInFlight) {
-    public static final int DEFAULT_MAX_UPLOAD = 20_000;
-    public static final int DEFAULT_MAX_IN_FLIGHT = 2;
-    public static final Uplink DEFAULTS = new Uplink(0, 0);
-
-    public Uplink {
-      maxUploadMeasurements = maxUploadMeasurements <= 0 ? DEFAULT_MAX_UPLOAD : maxUploadMeasurements;
-      maxInFlight = maxInFlight <= 0 ? DEFAULT_MAX_IN_FLIGHT : maxInFlight;
     }
   }
 }

@@ -63,6 +63,8 @@ public final class LanGateway extends VerticleBase {
   private final List<Runnable> heldAcks = new java.util.ArrayList<>();
   private boolean throttled;
   private final Set<String> revoked = ConcurrentHashMap.newKeySet();
+  /** Each hub's clock against this one, from the send times on its frames; read by the uplink. */
+  private final Map<String, ClockOffset> clocks = new ConcurrentHashMap<>();
   private final Revocations revocations;
   private X509Certificate ca;
   private HttpServer server;
@@ -134,6 +136,16 @@ public final class LanGateway extends VerticleBase {
   /** Hubs linked right now. */
   public int linkedHubs() {
     return linked.size();
+  }
+
+  /**
+   * Thread-safe. The clock offset of every hub that sent measurements since the start, in ms ahead
+   * of this connector's clock: the uploads carry them, and the cloud adds this connector's own.
+   */
+  public Map<String, Long> clockOffsets() {
+    var offsets = new HashMap<String, Long>();
+    clocks.forEach((uid, clock) -> offsets.put(uid, clock.estimate()));
+    return offsets;
   }
 
   private void accept(ServerWebSocket ws) {
@@ -320,6 +332,8 @@ public final class LanGateway extends VerticleBase {
         previous.close((short) 1008, "replaced by a newer link");
       }
       log.info("hub {} ({}) linked from {}", hub.name(), hub.uid(), ws.remoteAddress());
+      // Where the cloud is, for the hub's fallback when this connector is gone (no proxy secrets).
+      ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.CloudRoute(config.cloud().endpoints(), config.cloud().ports()))));
       vertx.eventBus().publish(ConnectorAddresses.HUB_SEEN, hub);
       long runs = hello.configVersion();
       vertx.executeBlocking(() -> {
@@ -331,6 +345,9 @@ public final class LanGateway extends VerticleBase {
     }
 
     private void store(LanMessage.Batches frame) {
+      if (frame.sentAt() != null) {
+        clocks.computeIfAbsent(hub.uid(), uid -> new ClockOffset()).sample(frame.sentAt(), System.currentTimeMillis());
+      }
       for (Batch batch : frame.batches()) {
         if (!batch.source().uid().equals(hub.uid())) {
           refuse("hub " + hub.uid() + " sent measurements of " + batch.source().uid());

@@ -33,9 +33,11 @@ import org.slf4j.LoggerFactory;
  * The hub's end of the LAN link: one WebSocket over TLS to the connector's gateway. Sends the
  * outbox in frames of up to {@link HubConfig.Link#maxBatchMeasurements()} measurements, a few
  * frames ahead, and removes a frame's entries from the outbox only when the connector acknowledged
- * it. Anything unacknowledged when the link drops is sent again on the next link; the cloud
+ * it. Anything unacknowledged when the link drops is sent again on the next link, fresh
+ * measurements first and the backlog behind them at a bounded rate ({@link FreshFirst}); the cloud
  * discards repeats by (source, sequence number). Configurations from the connector go to
- * {@link HubAddresses#CONFIG_RECEIVED}.
+ * {@link HubAddresses#CONFIG_RECEIVED}; the cloud route it names is kept for the fallback
+ * ({@link DirectFallback}), which may end this link for good with {@link #leave()}.
  */
 public final class ConnectorLink extends VerticleBase {
   private static final Logger log = LoggerFactory.getLogger(ConnectorLink.class);
@@ -49,7 +51,11 @@ public final class ConnectorLink extends VerticleBase {
   private final Map<Long, List<Long>> inFlight = new HashMap<>();
   private volatile WebSocketClient client;
   private WebSocket socket;
-  private long cursor;
+  private FreshFirst order;
+  /** When the link last went down (or the hub started without one), ms; 0 while linked. */
+  private volatile long unlinkedSince = System.currentTimeMillis();
+  /** The hub uploads directly now: no more links to a connector until the service restarts. */
+  private boolean left;
   private long nextFrameId = 1;
   private boolean peeking;
   private int failures;
@@ -79,6 +85,7 @@ public final class ConnectorLink extends VerticleBase {
 
   @Override
   public Future<?> start() {
+    order = new FreshFirst(outbox, config.link().backlogPerSecond());
     vertx.eventBus().<Integer>consumer(HubAddresses.MEASUREMENTS_STORED, m -> pump());
     pollTimer = vertx.setPeriodic(1_000, id -> pump());
     return vertx.executeBlocking(this::clientOptions).map(options -> {
@@ -147,6 +154,25 @@ public final class ConnectorLink extends VerticleBase {
     return socket != null;
   }
 
+  /** Since when the hub has had no link to a connector (epoch ms), or 0 while it has one. */
+  public long unlinkedSince() {
+    return unlinkedSince;
+  }
+
+  /** The hub goes direct (the fallback): it stops looking for its connector until it restarts. */
+  public void leave() {
+    context.runOnContext(v -> {
+      left = true;
+      if (retryTimer >= 0) {
+        vertx.cancelTimer(retryTimer);
+        retryTimer = -1;
+      }
+      if (socket != null) {
+        socket.close((short) 1000, "uploading directly");
+      }
+    });
+  }
+
   /**
    * UPnP found a connector. The hub links to the connector it remembers (by uid, wherever it is
    * now); before it has one, to the first it finds. Another connector is ignored.
@@ -163,7 +189,7 @@ public final class ConnectorLink extends VerticleBase {
       if (!target.equals(previous)) {
         log.info("found connector {} ({}) at {}", found.name(), found.uid(), target);
       }
-      if (socket == null && !connecting) {
+      if (socket == null && !connecting && !left) {
         if (retryTimer >= 0) {
           // It is there (again, perhaps on another port): no need to wait out the backoff.
           vertx.cancelTimer(retryTimer);
@@ -178,7 +204,7 @@ public final class ConnectorLink extends VerticleBase {
   }
 
   private void connect() {
-    if (target == null) {
+    if (target == null || left) {
       return;   // discovery will call connectorFound
     }
     int colon = target.lastIndexOf(':');
@@ -208,7 +234,7 @@ public final class ConnectorLink extends VerticleBase {
     socket = ws;
     failures = 0;
     inFlight.clear();
-    cursor = 0;
+    order.restart();
     String connectorUid = connectorUid(ws);
     if (connectorUid == null || (remembered != null && !remembered.equals(connectorUid))) {
       log.warn("the connector at {} is {}, not the one this hub belongs to ({}); closing", target, connectorUid, remembered);
@@ -232,6 +258,7 @@ public final class ConnectorLink extends VerticleBase {
     }
     ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.Hello(Wire.VERSION, machine, configVersion.getAsLong()))));
     helloSent = ws;
+    unlinkedSince = 0;
     pump();
   }
 
@@ -348,6 +375,9 @@ public final class ConnectorLink extends VerticleBase {
     }
     socket = null;
     inFlight.clear();
+    if (unlinkedSince == 0) {
+      unlinkedSince = System.currentTimeMillis();
+    }
     if (reconnectNow && !stopped) {
       reconnectNow = false;
       connect();
@@ -357,6 +387,9 @@ public final class ConnectorLink extends VerticleBase {
   }
 
   private void retryLater(String why) {
+    if (left) {
+      return;
+    }
     failures++;
     long cap = Math.min(config.link().retryMax().toMillis(),
         config.link().retryMin().toMillis() << Math.min(failures - 1, 16));
@@ -388,6 +421,11 @@ public final class ConnectorLink extends VerticleBase {
       moved(move.connector());
     } else if (message instanceof LanMessage.EnrolmentState state) {
       enrolment(state);
+    } else if (message instanceof LanMessage.CloudRoute route) {
+      vertx.executeBlocking(() -> {
+        RememberedCloudRoute.save(config.dataDir(), route);
+        return null;
+      }).onFailure(e -> log.warn("cannot keep the cloud route for the fallback: {}", e.getMessage()));
     } else if (message instanceof LanMessage.Configure configure) {
       MachineConfig machineConfig = configure.config();
       vertx.eventBus().publish(HubAddresses.CONFIG_RECEIVED, machineConfig);
@@ -403,7 +441,7 @@ public final class ConnectorLink extends VerticleBase {
     }
     peeking = true;
     WebSocket ws = socket;
-    Future.fromCompletionStage(outbox.peek(cursor, config.link().maxBatchMeasurements()), context)
+    Future.fromCompletionStage(order.next(config.link().maxBatchMeasurements()), context)
         .onComplete(result -> {
           peeking = false;
           if (ws != socket || result.failed() || result.result().isEmpty()) {
@@ -412,8 +450,7 @@ public final class ConnectorLink extends VerticleBase {
           var entries = result.result();
           long id = nextFrameId++;
           inFlight.put(id, entries.stream().map(Outbox.Entry::key).toList());
-          cursor = entries.get(entries.size() - 1).key();
-          var frame = new LanMessage.Batches(id, entries.stream().map(Outbox.Entry::batch).toList());
+          var frame = new LanMessage.Batches(id, entries.stream().map(Outbox.Entry::batch).toList(), System.currentTimeMillis());
           ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(frame)));
           pump();
         });

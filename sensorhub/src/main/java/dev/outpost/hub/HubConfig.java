@@ -18,9 +18,10 @@ import java.time.Duration;
  *                  it the hub waits for an admin to approve it (only needed until it is enrolled)
  * @param discovery where to look for the connector by UPnP when {@code connector} is not given
  *                  (default: every non-loopback IPv4 interface)
+ * @param fallback  whether and when the hub uploads directly to the cloud without its connector
  */
 public record HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link, String token,
-                        dev.outpost.hub.discovery.DiscoveryConfig discovery) {
+                        dev.outpost.hub.discovery.DiscoveryConfig discovery, Fallback fallback) {
   /** The TCP port of a connector's LAN gateway (TLS). */
   public static final int DEFAULT_CONNECTOR_PORT = 4443;
 
@@ -36,14 +37,20 @@ public record HubConfig(Path dataDir, String name, String connector, OutboxLimit
     token = token == null || token.isBlank() ? null : token.strip();
     connector = connector == null || connector.isBlank() ? null : connector.strip();
     discovery = discovery == null ? dev.outpost.hub.discovery.DiscoveryConfig.DEFAULTS : discovery;
+    fallback = fallback == null ? Fallback.DEFAULTS : fallback;
+  }
+
+  public HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link, String token,
+                   dev.outpost.hub.discovery.DiscoveryConfig discovery) {
+    this(dataDir, name, connector, outbox, link, token, discovery, null);
   }
 
   public HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link) {
-    this(dataDir, name, connector, outbox, link, null, null);
+    this(dataDir, name, connector, outbox, link, null, null, null);
   }
 
   public HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link, String token) {
-    this(dataDir, name, connector, outbox, link, token, null);
+    this(dataDir, name, connector, outbox, link, token, null, null);
   }
 
   /** Whether the connector is found by UPnP (no address configured). */
@@ -99,19 +106,56 @@ public record HubConfig(Path dataDir, String name, String connector, OutboxLimit
    * @param maxInFlight          frames sent and not yet acknowledged at most
    * @param retryMin             first wait before reconnecting
    * @param retryMax             longest wait before reconnecting
+   * @param backlogPerSecond     how fast the backlog of an outage drains behind fresh measurements
    */
-  public record Link(int maxBatchMeasurements, int maxInFlight, Duration retryMin, Duration retryMax) {
+  public record Link(int maxBatchMeasurements, int maxInFlight, Duration retryMin, Duration retryMax, int backlogPerSecond) {
     public static final int DEFAULT_MAX_BATCH = 5_000;
     public static final int DEFAULT_MAX_IN_FLIGHT = 4;
     public static final Duration DEFAULT_RETRY_MIN = Duration.ofMillis(500);
     public static final Duration DEFAULT_RETRY_MAX = Duration.ofSeconds(30);
-    public static final Link DEFAULTS = new Link(0, 0, null, null);
+    public static final int DEFAULT_BACKLOG_PER_SECOND = 10_000;
+    public static final Link DEFAULTS = new Link(0, 0, null, null, 0);
 
     public Link {
       maxBatchMeasurements = maxBatchMeasurements <= 0 ? DEFAULT_MAX_BATCH : maxBatchMeasurements;
       maxInFlight = maxInFlight <= 0 ? DEFAULT_MAX_IN_FLIGHT : maxInFlight;
       retryMin = retryMin == null ? DEFAULT_RETRY_MIN : retryMin;
       retryMax = retryMax == null ? DEFAULT_RETRY_MAX : retryMax;
+      backlogPerSecond = backlogPerSecond <= 0 ? DEFAULT_BACKLOG_PER_SECOND : backlogPerSecond;
+    }
+
+    public Link(int maxBatchMeasurements, int maxInFlight, Duration retryMin, Duration retryMax) {
+      this(maxBatchMeasurements, maxInFlight, retryMin, retryMax, 0);
+    }
+  }
+
+  /**
+   * The fallback: when the hub has had no link to its connector for {@code after}, and may
+   * ({@code allowed}), and reaches the cloud itself, it uploads its measurements directly with its
+   * own identity, until its service restarts.
+   *
+   * @param allowed whether the hub may upload directly (default true)
+   * @param after   how long without a connector before it tries (default 2 minutes)
+   * @param cloud   how to reach the cloud; default: the endpoints and ports its connector told it,
+   *                dialled directly (a hub that needs a proxy has the whole route here)
+   * @param uplink  how the hub uploads when it does
+   */
+  public record Fallback(Boolean allowed, Duration after, dev.outpost.transport.DialerConfig cloud, CloudUplink.Settings uplink) {
+    public static final Duration DEFAULT_AFTER = Duration.ofMinutes(2);
+    public static final Fallback DEFAULTS = new Fallback(null, null, null, null);
+
+    public Fallback {
+      allowed = allowed == null || allowed;
+      after = after == null ? DEFAULT_AFTER : after;
+      if (after.isNegative() || after.isZero()) {
+        throw new IllegalArgumentException("fallback.after must be positive, was " + after);
+      }
+      uplink = uplink == null ? CloudUplink.Settings.DEFAULTS : uplink;
+    }
+
+    /** Whether the hub may upload directly. */
+    public boolean isAllowed() {
+      return allowed;
     }
   }
 }

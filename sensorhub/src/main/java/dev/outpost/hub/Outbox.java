@@ -33,7 +33,15 @@ public interface Outbox extends AutoCloseable {
    * The oldest entries whose key is greater than {@code afterKey}, at most {@code maxMeasurements}
    * measurements in all but at least one entry if there is any.
    */
-  CompletableFuture<List<Entry>> peek(long afterKey, int maxMeasurements);
+  default CompletableFuture<List<Entry>> peek(long afterKey, int maxMeasurements) {
+    return peek(afterKey, Long.MAX_VALUE, maxMeasurements);
+  }
+
+  /** Like {@link #peek(long, int)}, only entries with keys up to {@code upToKey} (inclusive). */
+  CompletableFuture<List<Entry>> peek(long afterKey, long upToKey, int maxMeasurements);
+
+  /** The key of the newest entry ever committed (0 if none); from any thread. */
+  long lastKey();
 
   /** Removes entries that the next hop acknowledged. */
   CompletableFuture<Void> remove(List<Long> keys);

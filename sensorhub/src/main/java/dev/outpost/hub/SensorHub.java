@@ -27,12 +27,14 @@ public final class SensorHub {
   private final Outbox outbox;
   private final SensorSchedule schedule;
   private final ConnectorLink link;
+  private final DirectFallback fallback;
   private final List<String> deployments;
   private final Discovered discovered;
   private Future<Void> stopping;
 
   private SensorHub(Vertx vertx, MachineRef machine, Outbox outbox, SensorSchedule schedule, ConnectorLink link,
-                    List<String> deployments, Discovered discovered) {
+                    DirectFallback fallback, List<String> deployments, Discovered discovered) {
+    this.fallback = fallback;
     this.discovered = discovered;
     this.vertx = vertx;
     this.machine = machine;
@@ -51,11 +53,13 @@ public final class SensorHub {
     }).compose(opened -> {
       var schedule = new SensorSchedule(opened.machine(), config.dataDir(), opened.outbox());
       var link = new ConnectorLink(opened.machine(), config, opened.outbox(), () -> schedule.current().version());
+      var fallback = new DirectFallback(opened.machine(), config, opened.outbox(), link);
       return vertx.deployVerticle(schedule)
           .compose(s -> vertx.deployVerticle(link).map(l -> List.of(s, l)))
+          .compose(ids -> vertx.deployVerticle(fallback).map(f -> List.of(ids.get(0), ids.get(1), f)))
           .compose(ids -> (config.discovers() ? vertx.executeBlocking(() -> Discovered.start(config, opened.machine(), link))
               : Future.<Discovered>succeededFuture(null))
-              .map(discovered -> new SensorHub(vertx, opened.machine(), opened.outbox(), schedule, link, ids, discovered)))
+              .map(discovered -> new SensorHub(vertx, opened.machine(), opened.outbox(), schedule, link, fallback, ids, discovered)))
           .onFailure(e -> opened.outbox().close());
     });
   }
@@ -81,6 +85,11 @@ public final class SensorHub {
   /** True while the link to the connector is open. */
   public boolean linked() {
     return link.connected();
+  }
+
+  /** True once the hub uploads directly to the cloud (its connector was gone too long): until it restarts. */
+  public boolean direct() {
+    return fallback.direct();
   }
 
   /** True once the hub holds its certificate (it was enrolled). */

@@ -49,6 +49,7 @@ public final class MapDbOutbox implements Outbox {
   private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
   private final Thread owner;
   private volatile boolean closed;
+  private volatile long lastKey;
 
   private MapDbOutbox(Path file, OutboxLimits limits) {
     this.limits = limits;
@@ -67,6 +68,7 @@ public final class MapDbOutbox implements Outbox {
     depth.set(storedDepth.get());
     dropped.set(storedDropped.get());
     recorded.set(nextSeq.get() - 1);
+    lastKey = nextKey.get() - 1;
     this.owner = new Thread(this::run, "outbox-" + file.getFileName());
     owner.setDaemon(true);
     owner.start();
@@ -98,8 +100,13 @@ public final class MapDbOutbox implements Outbox {
   }
 
   @Override
-  public CompletableFuture<List<Entry>> peek(long afterKey, int maxMeasurements) {
-    return submit(new Op.Peek(afterKey, maxMeasurements, new CompletableFuture<>()));
+  public CompletableFuture<List<Entry>> peek(long afterKey, long upToKey, int maxMeasurements) {
+    return submit(new Op.Peek(afterKey, upToKey, maxMeasurements, new CompletableFuture<>()));
+  }
+
+  @Override
+  public long lastKey() {
+    return lastKey;
   }
 
   @Override
@@ -198,6 +205,7 @@ public final class MapDbOutbox implements Outbox {
       try {
         db.commit();
         recorded.set(nextSeq.get() - 1);
+        lastKey = nextKey.get() - 1;
       } catch (RuntimeException e) {
         log.error("outbox commit failed; {} writes refused", applied.size(), e);
         db.rollback();
@@ -242,7 +250,7 @@ public final class MapDbOutbox implements Outbox {
     try {
       var found = new ArrayList<Entry>();
       int measurements = 0;
-      for (var e : entries.tailMap(peek.afterKey(), false).entrySet()) {
+      for (var e : entries.subMap(peek.afterKey(), false, peek.upToKey(), true).entrySet()) {
         int count = countOf(e.getValue());
         if (!found.isEmpty() && measurements + count > peek.maxMeasurements()) {
           break;
@@ -273,7 +281,7 @@ public final class MapDbOutbox implements Outbox {
     record StoreBatches(List<Batch> batches, CompletableFuture<Void> result) implements Op {
     }
 
-    record Peek(long afterKey, int maxMeasurements, CompletableFuture<List<Entry>> result) implements Op {
+    record Peek(long afterKey, long upToKey, int maxMeasurements, CompletableFuture<List<Entry>> result) implements Op {
     }
 
     record Remove(List<Long> keys, CompletableFuture<Void> result) implements Op {

@@ -1,7 +1,5 @@
-package dev.outpost.connector;
+package dev.outpost.hub;
 
-import dev.outpost.hub.HubAddresses;
-import dev.outpost.hub.Outbox;
 import dev.outpost.protocol.Upload;
 import dev.outpost.protocol.UploadAck;
 import dev.outpost.protocol.Wire;
@@ -13,41 +11,53 @@ import io.vertx.core.VerticleBase;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends the connector's outbox to the cloud's ingest endpoint through the outbound {@link Dialer},
- * a few uploads at a time, and removes entries only when the cloud acknowledged them after its
- * database commit. On failure it backs off with jitter and sends the same entries again; the cloud
- * discards repeats.
+ * Sends an outbox to the cloud's ingest endpoint through the outbound {@link Dialer}, a few uploads
+ * at a time, and removes entries only when the cloud acknowledged them after its database commit.
+ * The connector uploads its outbox (its own and its hubs' measurements) this way, and so does a hub
+ * that lost its connector (the fallback). After a failure it backs off with jitter and sends the
+ * same entries again, fresh ones first and the backlog at a bounded rate ({@link FreshFirst}); the
+ * cloud discards repeats. A 429 or 503 with {@code Retry-After} makes it wait as long as asked.
+ * Every upload carries its send time and the clock offsets of the hubs behind this machine, from
+ * which the cloud measures and corrects clocks.
  */
-public final class Uplink extends VerticleBase {
+public final class CloudUplink extends VerticleBase {
   public static final String INGEST_PATH = "/device/v1/batches";
-  private static final Logger log = LoggerFactory.getLogger(Uplink.class);
+  private static final Logger log = LoggerFactory.getLogger(CloudUplink.class);
 
   private final String machineUid;
-  private final ConnectorConfig config;
+  private final Settings settings;
   private final Outbox outbox;
   private final Dialer dialer;
+  private final Supplier<Map<String, Long>> clocks;
   private final AtomicLong uploaded = new AtomicLong();
   private final AtomicLong rejected = new AtomicLong();
-  private long cursor;
+  private FreshFirst order;
   private int inFlight;
   private boolean peeking;
   private int failures;
   private boolean waiting;
   private long pollTimer;
 
-  public Uplink(String machineUid, ConnectorConfig config, Outbox outbox, Dialer dialer) {
+  /**
+   * @param machineUid the uploading machine
+   * @param clocks     the clock offsets (ms) of the hubs behind this machine, by uid; empty for a hub
+   */
+  public CloudUplink(String machineUid, Settings settings, Outbox outbox, Dialer dialer, Supplier<Map<String, Long>> clocks) {
     this.machineUid = machineUid;
-    this.config = config;
+    this.settings = settings;
     this.outbox = outbox;
     this.dialer = dialer;
+    this.clocks = clocks;
   }
 
   @Override
   public Future<?> start() {
+    order = new FreshFirst(outbox, settings.backlogPerSecond());
     vertx.eventBus().<Integer>consumer(HubAddresses.MEASUREMENTS_STORED, m -> pump());
     pollTimer = vertx.setPeriodic(1_000, id -> pump());
     pump();
@@ -65,12 +75,17 @@ public final class Uplink extends VerticleBase {
     return uploaded.get();
   }
 
+  /** Measurements the cloud refused for good (a bad upload) since start; logged as errors. */
+  public long rejected() {
+    return rejected.get();
+  }
+
   private void pump() {
-    if (waiting || peeking || inFlight >= config.uplink().maxInFlight() || outbox.depth() == 0) {
+    if (waiting || peeking || inFlight >= settings.maxInFlight() || outbox.depth() == 0) {
       return;
     }
     peeking = true;
-    Future.fromCompletionStage(outbox.peek(cursor, config.uplink().maxUploadMeasurements()), context)
+    Future.fromCompletionStage(order.next(settings.maxUploadMeasurements()), context)
         .onComplete(result -> {
           peeking = false;
           if (result.failed()) {
@@ -81,7 +96,6 @@ public final class Uplink extends VerticleBase {
           if (entries.isEmpty()) {
             return;
           }
-          cursor = entries.get(entries.size() - 1).key();
           inFlight++;
           send(entries);
           pump();
@@ -89,7 +103,8 @@ public final class Uplink extends VerticleBase {
   }
 
   private void send(List<Outbox.Entry> entries) {
-    var upload = new Upload(machineUid, entries.stream().map(Outbox.Entry::batch).toList());
+    var upload = new Upload(machineUid, entries.stream().map(Outbox.Entry::batch).toList(), System.currentTimeMillis(),
+        clocks.get());
     vertx.executeBlocking(() -> dialer.send("POST", INGEST_PATH, Wire.CBOR, Wire.toCbor(upload), Map.of()), false)
         .onComplete(result -> {
           inFlight--;
@@ -145,7 +160,7 @@ public final class Uplink extends VerticleBase {
       waiting = true;
       vertx.setTimer(seconds * 1000, id -> {
         waiting = false;
-        cursor = 0;
+        order.restart();
         pump();
       });
     }
@@ -174,9 +189,33 @@ public final class Uplink extends VerticleBase {
       waiting = true;
       vertx.setTimer(wait, id -> {
         waiting = false;
-        cursor = 0;
+        order.restart();
         pump();
       });
+    }
+  }
+
+  /**
+   * How a machine uploads.
+   *
+   * @param maxUploadMeasurements measurements in one upload at most
+   * @param maxInFlight           uploads on their way at once
+   * @param backlogPerSecond      how fast the backlog of an outage drains behind fresh measurements
+   */
+  public record Settings(int maxUploadMeasurements, int maxInFlight, int backlogPerSecond) {
+    public static final int DEFAULT_MAX_UPLOAD = 20_000;
+    public static final int DEFAULT_MAX_IN_FLIGHT = 2;
+    public static final int DEFAULT_BACKLOG_PER_SECOND = 20_000;
+    public static final Settings DEFAULTS = new Settings(0, 0, 0);
+
+    public Settings {
+      maxUploadMeasurements = maxUploadMeasurements <= 0 ? DEFAULT_MAX_UPLOAD : maxUploadMeasurements;
+      maxInFlight = maxInFlight <= 0 ? DEFAULT_MAX_IN_FLIGHT : maxInFlight;
+      backlogPerSecond = backlogPerSecond <= 0 ? DEFAULT_BACKLOG_PER_SECOND : backlogPerSecond;
+    }
+
+    public Settings(int maxUploadMeasurements, int maxInFlight) {
+      this(maxUploadMeasurements, maxInFlight, 0);
     }
   }
 }
