@@ -19,9 +19,10 @@ import java.util.List;
  *                     issues it itself from the first organisation's CA (no {@code identity.pem}
  *                     in the data folder)
  * @param certificates how long machine certificates are valid and when they are renewed
+ * @param clock        how far a machine's clock may be off before the cloud corrects its measurement times
  */
 public record CloudConfig(Path dataDir, String host, int port, Bootstrap bootstrap, Limits limits, Duration onlineWindow,
-                          List<String> tlsNames, Certificates certificates) {
+                          List<String> tlsNames, Certificates certificates, Clock clock) {
   public static final int DEFAULT_PORT = 443;
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final Duration DEFAULT_ONLINE_WINDOW = Duration.ofSeconds(120);
@@ -44,20 +45,51 @@ public record CloudConfig(Path dataDir, String host, int port, Bootstrap bootstr
     }
     tlsNames = tlsNames == null || tlsNames.isEmpty() ? DEFAULT_TLS_NAMES : List.copyOf(tlsNames);
     certificates = certificates == null ? Certificates.DEFAULT : certificates;
+    clock = clock == null ? Clock.DEFAULT : clock;
   }
 
   public CloudConfig(Path dataDir, String host, int port, Bootstrap bootstrap, Limits limits, Duration onlineWindow) {
-    this(dataDir, host, port, bootstrap, limits, onlineWindow, null, null);
+    this(dataDir, host, port, bootstrap, limits, onlineWindow, null, null, null);
+  }
+
+  public CloudConfig(Path dataDir, String host, int port, Bootstrap bootstrap, Limits limits, Duration onlineWindow,
+                     List<String> tlsNames, Certificates certificates) {
+    this(dataDir, host, port, bootstrap, limits, onlineWindow, tlsNames, certificates, null);
   }
 
   /** Defaults for everything but the data folder. */
   public static CloudConfig inFolder(Path dataDir) {
-    return new CloudConfig(dataDir, null, DEFAULT_PORT, null, null, null, null, null);
+    return new CloudConfig(dataDir, null, DEFAULT_PORT, null, null, null, null, null, null);
   }
 
   /** The same configuration on another port (0: a free one). */
   public CloudConfig withPort(int newPort) {
-    return new CloudConfig(dataDir, host, newPort, bootstrap, limits, onlineWindow, tlsNames, certificates);
+    return new CloudConfig(dataDir, host, newPort, bootstrap, limits, onlineWindow, tlsNames, certificates, clock);
+  }
+
+  /**
+   * Clocks of machines. Every upload tells the cloud the uploader's clock ({@code sentAt}), a
+   * connector's upload also how far each of its hubs' clocks is off against its own; from these
+   * the cloud estimates each machine's offset against its own clock. A machine whose offset is
+   * larger than {@code maxSkew} (either way) is shown as skewed, counted in
+   * {@code outpost_machines_clock_skewed}, and the times of its measurements are shifted into the
+   * cloud's clock before they are stored; within {@code maxSkew} they are stored as sent.
+   *
+   * @param maxSkew the largest offset that is left alone, 100 ms to 1 day; default 2 s
+   */
+  public record Clock(Duration maxSkew) {
+    public static final Duration DEFAULT_MAX_SKEW = Duration.ofSeconds(2);
+    /** Below this, the transit time of uploads (which the estimate cannot see) would flag every machine. */
+    public static final Duration MIN_MAX_SKEW = Duration.ofMillis(100);
+    public static final Duration MAX_MAX_SKEW = Duration.ofDays(1);
+    static final Clock DEFAULT = new Clock(null);
+
+    public Clock {
+      maxSkew = maxSkew == null ? DEFAULT_MAX_SKEW : maxSkew;
+      if (maxSkew.compareTo(MIN_MAX_SKEW) < 0 || maxSkew.compareTo(MAX_MAX_SKEW) > 0) {
+        throw new IllegalArgumentException("clock.maxSkew must be 100 ms to 1 day (ISO-8601, like \"PT2S\"), was " + maxSkew);
+      }
+    }
   }
 
   /**

@@ -151,13 +151,17 @@ class OpenApiContractTest {
     assertEquals("approved", enrolled.bodyAsJsonObject().getString("state"), enrolled.bodyAsString());
 
     firstMeasurementMs = Instant.now().minusSeconds(600).toEpochMilli();
-    var first = uploadOf(HUB, 1, 5, firstMeasurementMs);
+    var batches = uploadOf(HUB, 1, 5, firstMeasurementMs).batches();
+    var first = new Upload(CONNECTOR.uid(), batches, System.currentTimeMillis(), Map.of(HUB.uid(), 0L));
     var ack = conforms("uploadBatches", upload(connector, Wire.CBOR, Wire.toCbor(first)));
     assertEquals(new JsonObject().put("stored", 5).put("duplicates", 0).put("refused", 0), ack.bodyAsJsonObject());
 
     // the CBOR upload has the fields of the Upload schema (CBOR and JSON encodings share them)
     assertComponent("Upload", new JsonObject(Wire.toJsonString(first)), true);
+    assertComponent("Upload", new JsonObject(Wire.toJsonString(new Upload(CONNECTOR.uid(), batches))), true);
     assertComponent("Upload", new JsonObject(Wire.toJsonString(first)).put("v", 2), false);
+    assertComponent("Upload", new JsonObject(Wire.toJsonString(first)).put("sentAt", 0), false);
+    assertComponent("Upload", new JsonObject(Wire.toJsonString(first)).put("clocks", new JsonObject().put("hub-1", "ahead")), false);
 
     // the connector opens its command channel with its certificate: its hello is answered
     var files = TlsFiles.inFolder(connector.folder());
@@ -297,15 +301,33 @@ class OpenApiContractTest {
     assertError(none, 401, "log in");
     assertError(conforms("listMachines", await(client.get("/api/v1/machines").bearerTokenAuthentication("made-up").send())), 401, "log in");
 
+    // a hub in fallback uploads its own outbox report, saying when it sent it
+    var hub8 = new MachineRef("hub-8", "Hub Eight", Role.HUB);
+    var hub8Device = enrolled(hub8.uid(), Role.HUB, dir.resolve(hub8.uid()));
+    var outbox = new Measurement("outbox", System.currentTimeMillis(), State.OK,
+        Map.of("queued", 12.0, "dropped", 0.0), Map.of(), "12 waiting");
+    assertEquals(200, conforms("uploadBatches", upload(hub8Device, Wire.CBOR, Wire.toCbor(new Upload(hub8.uid(),
+        List.of(new Batch(hub8, 1, List.of(outbox))), System.currentTimeMillis(), Map.of())))).statusCode());
+
     // machines
     JsonArray machines = conforms("listMachines", get("/api/v1/machines")).bodyAsJsonArray();
-    assertTrue(uids(machines).containsAll(List.of("conn-1", "hub-1")), machines.encode());
+    assertTrue(uids(machines).containsAll(List.of("conn-1", "hub-1", "hub-8")), machines.encode());
     JsonObject hub = conforms("getMachine", get("/api/v1/machines/hub-1")).bodyAsJsonObject();
     assertEquals("conn-1", hub.getString("via"));
     assertEquals("approved", hub.getString("state"));
+    assertEquals(new JsonObject().put("type", "connector").put("connector", "conn-1"), hub.getJsonObject("path"));
+    assertFalse(hub.getJsonObject("clock").getBoolean("skewed"), hub.encode());
+    assertTrue(hub.containsKey("outbox") && hub.getValue("outbox") == null, hub.encode());
     JsonObject conn = conforms("getMachine", get("/api/v1/machines/conn-1")).bodyAsJsonObject();
     assertTrue(conn.containsKey("via") && conn.getValue("via") == null, conn.encode());
     assertEquals("approved", conn.getString("state"));
+    assertTrue(conn.containsKey("path") && conn.getValue("path") == null, "no path for a connector: " + conn.encode());
+    assertNotNull(conn.getJsonObject("clock"), conn.encode());
+    JsonObject direct = conforms("getMachine", get("/api/v1/machines/hub-8")).bodyAsJsonObject();
+    assertEquals(new JsonObject().put("type", "direct"), direct.getJsonObject("path"));
+    assertEquals(12, direct.getJsonObject("outbox").getInteger("queued"), direct.encode());
+    assertEquals(0, direct.getJsonObject("outbox").getInteger("expired"), direct.encode());
+    assertNotNull(direct.getJsonObject("clock"), direct.encode());
     assertError(conforms("getMachine", get("/api/v1/machines/nobody")), 404, "nobody");
     long version = hub.getLong("configVersion");
 
@@ -631,6 +653,7 @@ class OpenApiContractTest {
     assertDisagrees("listMachines", machines, doc -> schema(doc, "Machine").getJsonObject("properties")
         .getJsonObject("online").put("type", "string"));
     assertDisagrees("listMachines", machines, doc -> schema(doc, "Machine").getJsonObject("properties").remove("via"));
+    assertDisagrees("listMachines", machines, doc -> schema(doc, "Machine").getJsonObject("properties").remove("clock"));
     assertDisagrees("getMachine", unknown, doc -> schema(doc, "Error").getJsonArray("required").add("code"));
     assertDisagrees("getMachine", unknown, doc -> doc.getJsonObject("paths").getJsonObject("/api/v1/machines/{uid}")
         .getJsonObject("get").getJsonObject("responses").remove("404"));

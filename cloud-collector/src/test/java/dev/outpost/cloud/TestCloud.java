@@ -12,6 +12,9 @@ import dev.outpost.protocol.Wire;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.WebSocket;
+import io.vertx.core.http.WebSocketClientOptions;
+import io.vertx.core.http.WebSocketConnectOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.core.net.PemTrustOptions;
@@ -22,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * A real cloud collector for tests, on 127.0.0.1 with its own CA, and machines enrolled the way
@@ -51,9 +55,18 @@ public final class TestCloud implements AutoCloseable {
   }
 
   public static TestCloud start(Path dir, CloudConfig.Limits limits) throws Exception {
+    return start(new CloudConfig(dir, "127.0.0.1", 0, new CloudConfig.Bootstrap(ORGANISATION, USER, PASSWORD), limits, null));
+  }
+
+  /**
+   * A cloud with this configuration (its bootstrap must be {@link #ORGANISATION}, {@link #USER},
+   * {@link #PASSWORD}), logged in, with the site {@code main}; started again on the same data
+   * folder it finds what it had.
+   */
+  public static TestCloud start(CloudConfig config) throws Exception {
+    Path dir = config.dataDir();
     var vertx = Vertx.vertx();
-    var cloud = await(CloudCollector.start(vertx, new CloudConfig(dir, "127.0.0.1", 0,
-        new CloudConfig.Bootstrap(ORGANISATION, USER, PASSWORD), limits, null)));
+    var cloud = await(CloudCollector.start(vertx, config));
     var client = WebClient.create(vertx, new WebClientOptions()
         .setSsl(true).setVerifyHost(true)
         .setTrustOptions(new PemTrustOptions().addCertPath(dir.resolve(TlsFiles.CA_FILE).toString()))
@@ -62,6 +75,12 @@ public final class TestCloud implements AutoCloseable {
         .put("organisation", ORGANISATION).put("user", USER).put("password", PASSWORD)));
     assertEquals(200, login.statusCode(), login.bodyAsString());
     String token = login.bodyAsJsonObject().getString("token");
+    var sites = await(client.get("/api/v1/sites").bearerTokenAuthentication(token).send()).bodyAsJsonArray();
+    for (int i = 0; i < sites.size(); i++) {
+      if ("main".equals(sites.getJsonObject(i).getString("name"))) {
+        return new TestCloud(vertx, dir, cloud, client, token, sites.getJsonObject(i).getInteger("id"));
+      }
+    }
     var site = await(client.post("/api/v1/sites").bearerTokenAuthentication(token)
         .sendJsonObject(new JsonObject().put("name", "main")));
     assertEquals(201, site.statusCode(), site.bodyAsString());
@@ -96,8 +115,20 @@ public final class TestCloud implements AutoCloseable {
 
   /** A connector enrolled with a fresh token; its TLS files in {@code folder}. */
   public Device connector(String uid, Path folder) throws Exception {
+    return enrolled(uid, Role.CONNECTOR, folder);
+  }
+
+  /**
+   * A hub enrolled with a fresh hub token, with its own certificate (what it uploads with in
+   * fallback); its TLS files in {@code folder}.
+   */
+  public Device hub(String uid, Path folder) throws Exception {
+    return enrolled(uid, Role.HUB, folder);
+  }
+
+  private Device enrolled(String uid, Role role, Path folder) throws Exception {
     var keys = MachineKeys.generate();
-    var answer = enrol(uid, keys, Role.CONNECTOR, enrolmentToken(Role.CONNECTOR));
+    var answer = enrol(uid, keys, role, enrolmentToken(role));
     assertEquals(200, answer.statusCode(), answer.bodyAsString());
     var enrolled = Wire.fromJson(answer.body().getBytes(), Enrolment.Answer.class);
     Files.createDirectories(folder);
@@ -114,6 +145,18 @@ public final class TestCloud implements AutoCloseable {
         .setTrustOptions(new PemTrustOptions().addCertPath(files.ca().toString()))
         .setKeyCertOptions(new PemKeyCertOptions().setKeyPath(files.key().toString()).setCertPath(files.certificate().toString()))
         .setDefaultHost("127.0.0.1").setDefaultPort(cloud.port()));
+  }
+
+  /** Opens the command channel of an enrolled connector with its certificate; its frames go to {@code frames}. */
+  public WebSocket channel(Device connector, Consumer<String> frames) throws Exception {
+    var files = TlsFiles.inFolder(connector.folder());
+    var webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setVerifyHost(true)
+        .setTrustOptions(new PemTrustOptions().addCertPath(files.ca().toString()))
+        .setKeyCertOptions(new PemKeyCertOptions().setKeyPath(files.key().toString()).setCertPath(files.certificate().toString())));
+    var channel = await(webSockets.connect(new WebSocketConnectOptions().setSsl(true)
+        .setHost("127.0.0.1").setPort(cloud.port()).setURI("/device/v1/channel")));
+    channel.textMessageHandler(frames::accept);
+    return channel;
   }
 
   /** An enrolled machine and its client. */

@@ -80,9 +80,11 @@ public final class CloudCollectorImpl implements CloudCollector {
                                                OrganisationCas cas, Registry registry, JdbcMachineStore machines,
                                                JdbcMeasurementStore store, Accounts accounts) {
     var departures = new Departures();
-    var devices = new DeviceApi(vertx, config, cas, registry, machines, store, departures);
-    var users = new UserApi(vertx, config, accounts, registry, machines, store, departures);
-    var metrics = new Metrics(store, machines, devices, config.onlineWindow(),
+    var paths = new Paths();
+    var clocks = new Clocks(config.clock().maxSkew());
+    var devices = new DeviceApi(vertx, config, cas, registry, machines, store, departures, paths, clocks);
+    var users = new UserApi(vertx, config, accounts, registry, machines, store, departures, paths, clocks);
+    var metrics = new Metrics(store, machines, devices, clocks, config.onlineWindow(),
         dev.outpost.crypto.Pem.readCertificates(tls.certificate()).get(0));
 
     Router router = Router.router(vertx);

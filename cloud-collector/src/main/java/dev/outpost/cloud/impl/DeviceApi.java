@@ -15,6 +15,7 @@ import dev.outpost.protocol.ChannelMessage;
 import dev.outpost.protocol.Enrolment;
 import dev.outpost.protocol.MachineConfig;
 import dev.outpost.protocol.MachineRef;
+import dev.outpost.protocol.Measurement;
 import dev.outpost.protocol.Role;
 import dev.outpost.protocol.Upload;
 import dev.outpost.protocol.UploadAck;
@@ -65,9 +66,13 @@ final class DeviceApi {
   private final MeasurementStore store;
   private final AtomicLong uploads = new AtomicLong();
   private final Departures departures;
+  private final Paths paths;
+  private final Clocks clocks;
   private final AtomicLong pushedBack = new AtomicLong();
   /** How long a sender is asked to wait when the database is behind. */
   static final long PUSH_BACK_SECONDS = 1;
+  /** The cloud's clock when an upload's headers arrived (epoch ms), kept in the routing context. */
+  private static final String RECEIVED_AT = "outpost.receivedAt";
   private final Map<HttpConnection, Device> devices = new ConcurrentHashMap<>();
   private final Map<String, Set<HttpConnection>> connectionsByUid = new ConcurrentHashMap<>();
   private final Map<String, Session> channels = new ConcurrentHashMap<>();
@@ -77,8 +82,10 @@ final class DeviceApi {
   }
 
   DeviceApi(Vertx vertx, CloudConfig config, OrganisationCas cas, Registry registry, MachineStore machines,
-            MeasurementStore store, Departures departures) {
+            MeasurementStore store, Departures departures, Paths paths, Clocks clocks) {
     this.departures = departures;
+    this.paths = paths;
+    this.clocks = clocks;
     this.vertx = vertx;
     this.config = config;
     this.cas = cas;
@@ -261,6 +268,8 @@ final class DeviceApi {
   // --- ingest --------------------------------------------------------------------------------
 
   private void requireCbor(RoutingContext ctx) {
+    // before the body is read: the closer to the upload's sentAt, the better its clock sample
+    ctx.put(RECEIVED_AT, System.currentTimeMillis());
     device(ctx, Role.CONNECTOR, Role.HUB);
     String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
     if (type == null || !type.toLowerCase(Locale.ROOT).startsWith(Wire.CBOR)) {
@@ -280,10 +289,17 @@ final class DeviceApi {
       throw ClientError.badRequest("empty upload");
     }
     byte[] bytes = body.getBytes();
+    Long receivedAt = ctx.get(RECEIVED_AT);
+    long receivedAtMs = receivedAt == null ? System.currentTimeMillis() : receivedAt;
     vertx.executeBlocking(() -> Wire.fromCbor(bytes, Upload.class), false)
         .compose(upload -> {
           if (!upload.via().equals(device.uid())) {
             return Future.failedFuture(ClientError.forbidden("upload via " + upload.via() + ", but the certificate is of " + device.uid()));
+          }
+          measureClocks(device, upload, receivedAtMs);
+          if (device.role() == Role.HUB) {
+            // a hub that uploads itself is back, whatever it said before (see Departures)
+            departures.returned(device.uid());
           }
           return append(device, upload);
         })
@@ -295,19 +311,43 @@ final class DeviceApi {
   }
 
   /**
+   * Takes the upload's sample of the uploader's clock (if it says when it was sent) and, from a
+   * connector, the offsets of its hubs' clocks against its own, for the approved hubs of its
+   * organisation only (see {@link Clocks}).
+   */
+  private void measureClocks(Device device, Upload upload, long receivedAtMs) {
+    var own = upload.sentAt() == null ? clocks.offset(device.uid()) : clocks.sampled(device.uid(), upload.sentAt(), receivedAtMs);
+    if (own == null || device.role() != Role.CONNECTOR) {
+      return;
+    }
+    upload.clocks().forEach((hub, offset) -> {
+      if (!hub.equals(device.uid()) && mayUploadFor(device, hub)) {
+        clocks.relayed(hub, offset, own);
+      }
+    });
+  }
+
+  /** Whether the machine may upload measurements of the source: its own, and a connector those of the approved hubs of its organisation. */
+  private boolean mayUploadFor(Device device, String source) {
+    if (source.equals(device.uid())) {
+      return true;
+    }
+    var identity = registry.identity(source);
+    return device.role() == Role.CONNECTOR && identity != null && identity.organisationId() == device.organisationId()
+        && identity.state() == Enrolment.State.APPROVED && identity.role() == Role.HUB;
+  }
+
+  /**
    * Stores the batches of sources that may send through this machine: itself, and for a connector
-   * the approved hubs of its organisation. The others are refused and counted.
+   * the approved hubs of its organisation. The others are refused and counted. The measurement
+   * times of sources with a skewed clock are corrected first ({@link Clocks}); once stored, the
+   * batches tell each hub's path ({@link Paths}).
    */
   private Future<UploadAck> append(Device device, Upload upload) {
     var accepted = new ArrayList<Batch>(upload.batches().size());
     long refused = 0;
     for (var batch : upload.batches()) {
-      String source = batch.source().uid();
-      var identity = registry.identity(source);
-      boolean allowed = source.equals(device.uid())
-          || (device.role() == Role.CONNECTOR && identity != null && identity.organisationId() == device.organisationId()
-              && identity.state() == Enrolment.State.APPROVED && identity.role() == Role.HUB);
-      if (allowed) {
+      if (mayUploadFor(device, batch.source().uid())) {
         accepted.add(batch);
       } else {
         refused += batch.measurements().size();
@@ -322,8 +362,37 @@ final class DeviceApi {
     }
     long refusedCount = refused;
     var allowedUpload = accepted.size() == upload.batches().size() ? upload : upload.withBatches(accepted);
-    return store.append(device.organisationId(), allowedUpload)
+    return store.append(device.organisationId(), inCloudTime(allowedUpload))
+        .onSuccess(ack -> {
+          for (var batch : accepted) {
+            String source = batch.source().uid();
+            if (source.equals(device.uid()) && device.role() == Role.HUB) {
+              paths.uploaded(source, null, batch.lastSeq());
+            } else if (!source.equals(device.uid())) {
+              paths.uploaded(source, device.uid(), batch.lastSeq());
+            }
+          }
+        })
         .map(ack -> new UploadAck(ack.stored(), ack.duplicates(), refusedCount));
+  }
+
+  /** The upload with the measurement times of each source whose clock is skewed moved into the cloud's clock. */
+  private Upload inCloudTime(Upload upload) {
+    List<Batch> batches = null;
+    for (int i = 0; i < upload.batches().size(); i++) {
+      var batch = upload.batches().get(i);
+      long correction = clocks.correctionOf(batch.source().uid());
+      if (correction == 0) {
+        continue;
+      }
+      if (batches == null) {
+        batches = new ArrayList<>(upload.batches());
+      }
+      batches.set(i, new Batch(batch.source(), batch.firstSeq(), batch.measurements().stream()
+          .map(m -> new Measurement(m.sensor(), Clocks.corrected(m.time(), correction), m.state(), m.values(), m.units(), m.message()))
+          .toList()));
+    }
+    return batches == null ? upload : upload.withBatches(batches);
   }
 
   // --- command channel -----------------------------------------------------------------------
@@ -391,10 +460,10 @@ final class DeviceApi {
         var refs = new ArrayList<MachineRef>();
         refs.add(hello.connector());
         refs.addAll(approvedHubs(hello.hubs()));
-        register(refs);
+        register(refs, false);
         LOG.info("command channel of connector {} ({}) open with {} hubs", hello.connector().name(), device.uid(), hello.hubs().size());
       } else if (message instanceof ChannelMessage.MachinesSeen seen) {
-        register(approvedHubs(seen.machines()));
+        register(approvedHubs(seen.machines()), true);
       } else if (message instanceof ChannelMessage.EnrolHub enrol) {
         enrolHub(enrol);
       } else if (message instanceof ChannelMessage.MachineLeft left) {
@@ -423,7 +492,7 @@ final class DeviceApi {
           .onSuccess(answer -> {
             if (answer.state() == Enrolment.State.APPROVED) {
               var identity = registry.identity(answer.uid());
-              register(List.of(new MachineRef(answer.uid(), identity.name(), Role.HUB)));
+              register(List.of(new MachineRef(answer.uid(), identity.name(), Role.HUB)), true);
             }
             send(new ChannelMessage.HubEnrolment(answer.uid(), answer, null));
           })
@@ -436,7 +505,13 @@ final class DeviceApi {
           });
     }
 
-    private void register(List<MachineRef> refs) {
+    /**
+     * Registers machines the connector reports, as seen now and served by it.
+     *
+     * @param linked whether the hubs among them are linked to the connector now (a hub that
+     *               connected), not only known to it (its hello)
+     */
+    private void register(List<MachineRef> refs, boolean linked) {
       if (refs.isEmpty()) {
         return;
       }
@@ -445,6 +520,13 @@ final class DeviceApi {
             for (Machine machine : registered) {
               served.add(machine.uid());
               departures.returned(machine.uid());
+              if (machine.role() == Role.HUB && !machine.uid().equals(device.uid())) {
+                if (linked) {
+                  paths.linked(machine.uid(), device.uid());
+                } else {
+                  paths.known(machine.uid(), device.uid());
+                }
+              }
               send(new ChannelMessage.Configure(machine.config()));
             }
           })

@@ -20,7 +20,7 @@ final class Metrics implements AutoCloseable {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final JvmGcMetrics gc = new JvmGcMetrics();
 
-  Metrics(MeasurementStore store, MachineStore machines, DeviceApi devices, Duration onlineWindow,
+  Metrics(MeasurementStore store, MachineStore machines, DeviceApi devices, Clocks clocks, Duration onlineWindow,
           java.security.cert.X509Certificate tlsCertificate) {
     Gauge.builder("outpost.certificate.days.left", tlsCertificate,
             c -> dev.outpost.crypto.MachineCertificates.daysUntilExpiry(c, java.time.Instant.now()))
@@ -39,6 +39,17 @@ final class Metrics implements AutoCloseable {
         .description("Machines seen within the online window").register(registry);
     Gauge.builder("outpost.channels.open", devices, DeviceApi::openChannels)
         .description("Command channels of connectors open now").register(registry);
+    Gauge.builder("outpost.machines.clock.skewed", clocks, Clocks::skewedCount)
+        .description("Machines whose clock is off by more than clock.maxSkew; their measurement times are corrected")
+        .register(registry);
+    Gauge.builder("outpost.machines.outbox.queued", machines, m -> OutboxReports.total(m, OutboxReports.QUEUED))
+        .description("Measurements waiting in the machines' outboxes, as their newest outbox reports say").register(registry);
+    Gauge.builder("outpost.machines.outbox.dropped", machines, m -> OutboxReports.total(m, OutboxReports.DROPPED))
+        .description("Measurements the machines dropped because their outbox was full, as their newest outbox reports say")
+        .register(registry);
+    Gauge.builder("outpost.machines.outbox.expired", machines, m -> OutboxReports.total(m, OutboxReports.EXPIRED))
+        .description("Measurements the machines dropped because they were too old, as their newest outbox reports say")
+        .register(registry);
     new JvmMemoryMetrics().bindTo(registry);
     new JvmThreadMetrics().bindTo(registry);
     new ProcessorMetrics().bindTo(registry);

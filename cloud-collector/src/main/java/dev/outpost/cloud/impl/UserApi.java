@@ -47,6 +47,8 @@ final class UserApi {
   private final Accounts accounts;
   private final Registry registry;
   private final Departures departures;
+  private final Paths paths;
+  private final Clocks clocks;
   private final MachineStore machines;
   private final MeasurementStore store;
 
@@ -123,8 +125,10 @@ final class UserApi {
   }
 
   UserApi(Vertx vertx, CloudConfig config, Accounts accounts, Registry registry, MachineStore machines, MeasurementStore store,
-          Departures departures) {
+          Departures departures, Paths paths, Clocks clocks) {
     this.departures = departures;
+    this.paths = paths;
+    this.clocks = clocks;
     this.vertx = vertx;
     this.config = config;
     this.accounts = accounts;
@@ -192,7 +196,10 @@ final class UserApi {
       return;
     }
     machines.machines(organisation(ctx))
-        .map(all -> new JsonArray(all.stream().map(this::machineJson).toList()))
+        .map(all -> {
+          var outboxes = machines.newest(OutboxReports.SENSOR);
+          return new JsonArray(all.stream().map(seen -> machineJson(seen, outboxes.get(seen.machine().uid()))).toList());
+        })
         .onSuccess(array -> json(ctx, 200, array))
         .onFailure(ctx::fail);
   }
@@ -324,12 +331,20 @@ final class UserApi {
   }
 
   private void getMachine(RoutingContext ctx) {
-    machines.machine(organisation(ctx), ctx.pathParam("uid"))
-        .onSuccess(seen -> json(ctx, 200, machineJson(seen)))
+    long organisation = organisation(ctx);
+    String uid = ctx.pathParam("uid");
+    machines.machine(organisation, uid)
+        .compose(seen -> machines.latest(organisation, uid).map(latest -> machineJson(seen, latest.get(OutboxReports.SENSOR))))
+        .onSuccess(machine -> json(ctx, 200, machine))
         .onFailure(ctx::fail);
   }
 
-  private JsonObject machineJson(MachineStore.Seen seen) {
+  /**
+   * A machine as the API shows it.
+   *
+   * @param outbox the newest {@code outbox} measurement of the machine, or null
+   */
+  private JsonObject machineJson(MachineStore.Seen seen, Latest outbox) {
     Machine m = seen.machine();
     long now = System.currentTimeMillis();
     boolean online = seen.lastSeenMs() > 0 && now - seen.lastSeenMs() <= config.onlineWindow().toMillis()
@@ -344,7 +359,28 @@ final class UserApi {
         .put("via", m.via())
         .put("configVersion", m.configVersion())
         .put("sensors", m.sensors().size())
-        .put("state", state(m.uid()));
+        .put("state", state(m.uid()))
+        .put("path", pathJson(paths.of(m)))
+        .put("outbox", OutboxReports.json(outbox))
+        .put("clock", clockJson(clocks.offset(m.uid())));
+  }
+
+  private static JsonObject pathJson(Paths.HubPath path) {
+    if (path == null) {
+      return null;
+    }
+    var json = new JsonObject().put("type", path.type());
+    if (path.connector() != null) {
+      json.put("connector", path.connector());
+    }
+    return json;
+  }
+
+  private JsonObject clockJson(Clocks.Offset offset) {
+    return offset == null ? null : new JsonObject()
+        .put("offsetMs", offset.offsetMs())
+        .put("skewed", clocks.isSkewed(offset))
+        .put("measuredAt", Instant.ofEpochMilli(offset.measuredAtMs()).toString());
   }
 
   private String state(String uid) {

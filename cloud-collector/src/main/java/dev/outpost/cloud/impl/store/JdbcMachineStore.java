@@ -114,6 +114,19 @@ public final class JdbcMachineStore implements MachineStore {
   }
 
   @Override
+  public Map<String, Latest> newest(String sensor) {
+    var newest = new HashMap<String, Latest>();
+    for (var machine : byUid.values()) {
+      var sensors = latest.get(machine.id());
+      var l = sensors == null ? null : sensors.get(sensor);
+      if (l != null) {
+        newest.put(machine.uid(), l);
+      }
+    }
+    return newest;
+  }
+
+  @Override
   public Future<Machine> putSensor(long organisationId, String uid, SensorConfig sensor) {
     return db.write(c -> {
       var machine = require(organisationId, uid);

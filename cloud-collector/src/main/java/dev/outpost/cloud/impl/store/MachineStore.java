@@ -25,6 +25,12 @@ public interface MachineStore {
   /** The newest measurement of each sensor of the machine that has one. */
   Future<Map<String, Latest>> latest(long organisationId, String uid);
 
+  /**
+   * The newest measurement of one sensor of every machine that has one, by machine uid; from
+   * memory, never blocks (for metrics and machine lists).
+   */
+  Map<String, Latest> newest(String sensor);
+
   /** Creates or replaces one sensor and raises the config version; the machine after the change. */
   Future<Machine> putSensor(long organisationId, String uid, SensorConfig sensor);
 
