@@ -94,6 +94,11 @@ final class AdminClient {
     return null;
   }
 
+  /** The machine as {@code GET /api/v1/machines/{uid}} shows it. */
+  JsonNode machine(String uid) {
+    return get("/api/v1/machines/" + uid);
+  }
+
   /** The machine's enrolment state ({@code approved}, {@code revoked}, …), or null. */
   String state(String uid) {
     for (String state : new String[] {"approved", "pending", "rejected", "revoked"}) {

@@ -56,6 +56,8 @@ class FallbackIT {
       assertFalse(hub.linked());
       String uid = hub.machine().uid();
       await().atMost(Duration.ofSeconds(20)).until(() -> site.cloud().store().countFor(uid) >= hub.outbox().recorded());
+      var admin = site.admin();
+      assertEquals("direct", admin.machine(uid).path("path").path("type").asText(), "the API shows the hub's path");
 
       // The connector is back (same identity, same port): the hub stays direct until it restarts.
       var connector = startConnector(vertxes, root.resolve("connector"), lanPort, cloudPort);
@@ -67,6 +69,8 @@ class FallbackIT {
       var again = startHub(vertxes, hubConfig);
       await().atMost(Duration.ofSeconds(10)).until(() -> again.linked() && connector.linkedHubs() == 1);
       assertFalse(again.direct());
+      String connectorUid = connector.machine().uid();
+      await().atMost(Duration.ofSeconds(10)).until(() -> connectorUid.equals(admin.machine(uid).path("path").path("connector").asText()));
       record(again, 500);
       await().atMost(Duration.ofSeconds(30)).until(() -> again.outbox().depth() == 0
           && site.cloud().store().countFor(uid) >= again.outbox().recorded());

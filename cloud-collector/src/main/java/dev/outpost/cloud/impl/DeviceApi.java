@@ -457,10 +457,9 @@ final class DeviceApi {
           ws.close((short) 1008, "hello names another connector than the certificate");
           return;
         }
-        var refs = new ArrayList<MachineRef>();
-        refs.add(hello.connector());
-        refs.addAll(approvedHubs(hello.hubs()));
-        register(refs, false);
+        // The connector is here; its hubs are only known to it: they count as seen when they link.
+        register(List.of(hello.connector()), true);
+        register(approvedHubs(hello.hubs()), false);
         LOG.info("command channel of connector {} ({}) open with {} hubs", hello.connector().name(), device.uid(), hello.hubs().size());
       } else if (message instanceof ChannelMessage.MachinesSeen seen) {
         register(approvedHubs(seen.machines()), true);
@@ -506,20 +505,22 @@ final class DeviceApi {
     }
 
     /**
-     * Registers machines the connector reports, as seen now and served by it.
+     * Registers machines the connector reports as served by it.
      *
-     * @param linked whether the hubs among them are linked to the connector now (a hub that
-     *               connected), not only known to it (its hello)
+     * @param linked whether they are there now (the connector itself, a hub that linked): seen now,
+     *               and back if they had said goodbye; else only known to it (the hubs in its hello)
      */
     private void register(List<MachineRef> refs, boolean linked) {
       if (refs.isEmpty()) {
         return;
       }
-      machines.register(device.organisationId(), refs, device.uid(), true)
+      machines.register(device.organisationId(), refs, device.uid(), linked)
           .onSuccess(registered -> {
             for (Machine machine : registered) {
               served.add(machine.uid());
-              departures.returned(machine.uid());
+              if (linked) {
+                departures.returned(machine.uid());
+              }
               if (machine.role() == Role.HUB && !machine.uid().equals(device.uid())) {
                 if (linked) {
                   paths.linked(machine.uid(), device.uid());
