@@ -133,3 +133,42 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 UPDATE machine_identity SET site_id = ?, name = ?, role = ?, state = ?, fingerprint = ?, csr = ?, certificate = ?,
        not_after_ms = ?, via = ?, address = ?, requested_ms = ?, changed_ms = ?
 WHERE uid = ?
+
+-- name: select-user-rights
+SELECT u.admin, u.support, r.site_id, r.machine_uid
+FROM app_user u LEFT JOIN user_right r ON r.user_id = u.id
+WHERE u.id = ?
+
+-- name: select-user-id
+SELECT id FROM app_user WHERE organisation_id = ? AND name = ?
+
+-- name: insert-user-with-flags
+INSERT INTO app_user (organisation_id, name, password_hash, admin, support, created_at) VALUES (?, ?, ?, ?, ?, CURRENT_TIMESTAMP)
+
+-- name: delete-user-rights
+DELETE FROM user_right WHERE user_id = ?
+
+-- name: insert-user-right
+INSERT INTO user_right (user_id, site_id, machine_uid) VALUES (?, ?, ?)
+
+-- name: delete-user
+DELETE FROM app_user WHERE id = ?
+
+-- name: insert-session-audit
+INSERT INTO session_audit (id, organisation_id, user_name, support, machine_uid, device, target, requested_ms, outcome, reason)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+
+-- name: update-session-started
+UPDATE session_audit SET relay = ?, started_ms = ?, outcome = 'open' WHERE id = ?
+
+-- name: update-session-refused
+UPDATE session_audit SET outcome = 'refused', reason = ?, ended_ms = ? WHERE id = ?
+
+-- name: update-session-ended
+UPDATE session_audit SET outcome = 'ended', ended_ms = ?, bytes_to_device = GREATEST(bytes_to_device, ?),
+  bytes_from_device = GREATEST(bytes_from_device, ?), reason = COALESCE(reason, ?) WHERE id = ?
+
+-- name: select-session-audit
+SELECT id, user_name, support, machine_uid, device, target, relay, requested_ms, started_ms, ended_ms,
+  bytes_to_device, bytes_from_device, outcome, reason
+FROM session_audit WHERE organisation_id = ? ORDER BY requested_ms DESC LIMIT ?

@@ -225,6 +225,14 @@ class OpenApiContractTest {
         "PUT /api/v1/machines/{uid}/sensors/{id}",
         "DELETE /api/v1/machines/{uid}/sensors/{id}",
         "GET /api/v1/machines/{uid}/measurements",
+        "GET /api/v1/sessions",
+        "POST /api/v1/sessions",
+        "POST /api/v1/sessions/{id}/start",
+        "DELETE /api/v1/sessions/{id}",
+        "GET /api/v1/relays",
+        "POST /api/v1/users",
+        "PUT /api/v1/users/{name}/rights",
+        "DELETE /api/v1/users/{name}",
         "POST /device/v1/enrol",
         "POST /device/v1/batches",
         "GET /device/v1/channel",
@@ -390,6 +398,7 @@ class OpenApiContractTest {
     assertError(conforms("listMeasurements", get("/api/v1/machines/nobody/measurements")), 404, "nobody");
 
     sitesAndTokens();
+    remoteSessions();
     approvals();
     revocation();
 
@@ -470,6 +479,60 @@ class OpenApiContractTest {
   }
 
   /** Hubs that come through the connector without a token wait; an admin approves or rejects them. */
+  /** The access server: a relay registers, a session is offered, started, closed and audited; users and rights. */
+  static void remoteSessions() throws Exception {
+    var relayDevice = test.relay("relay-1", dir.resolve("relay-1"));
+    var relay = test.webSocket(relayDevice, "/relay/v1/channel", text -> { });
+    relay.writeTextMessage(Wire.toJsonString(new dev.outpost.protocol.RelayMessage.Register(Wire.VERSION, "eu-1", "eu-central",
+        List.of("127.0.0.1:4444"), List.of(443), 10)));
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> conforms("listRelays", get("/api/v1/relays")).bodyAsJsonArray().size() == 1);
+
+    var open = new JsonObject().put("device", CONNECTOR.uid()).put("target", "127.0.0.1:22")
+        .put("csr", SigningRequest.create(MachineKeys.generate(), "operator"));
+    assertRequestConforms("openSession", open, true);
+    assertRequestConforms("openSession", open.copy().put("relay", "eu-1"), false);
+    var offered = conforms("openSession", post("/api/v1/sessions", open));
+    assertEquals(201, offered.statusCode(), offered.bodyAsString());
+    String id = offered.bodyAsJsonObject().getString("id");
+    assertEquals(id, frame(m -> "session-offer".equals(m.getString("type"))).getString("id"));
+    var latency = new JsonObject(Wire.toJsonString(new ChannelMessage.SessionLatency(id, Map.of("eu-1", 800L), null)));
+    assertComponent("ChannelMessage", latency, true);
+    channel.writeTextMessage(latency.encode());
+    var start = new JsonObject().put("latencyMicros", new JsonObject().put("eu-1", 900));
+    assertRequestConforms("startSession", start, true);
+    var started = conforms("startSession", post("/api/v1/sessions/" + id + "/start", start));
+    assertEquals(200, started.statusCode(), started.bodyAsString());
+    assertEquals(started.bodyAsJsonObject().getString("token"), frame(m -> "session-start".equals(m.getString("type"))).getString("token"));
+    assertError(conforms("startSession", post("/api/v1/sessions/" + id + "/start", start)), 409, "reported already");
+    assertEquals(204, conforms("closeSession", await(client.delete("/api/v1/sessions/" + id).bearerTokenAuthentication(token).send()))
+        .statusCode());
+    assertEquals(id, frame(m -> "session-end".equals(m.getString("type"))).getString("id"));
+    assertError(conforms("closeSession", await(client.delete("/api/v1/sessions/" + id).bearerTokenAuthentication(token).send())),
+        404, id);
+    assertError(conforms("openSession", post("/api/v1/sessions", open.copy().put("target", "no port"))), 400, "target");
+    assertError(conforms("openSession", post("/api/v1/sessions", open.copy().put("device", "nobody"))), 403, "nobody");
+    assertError(conforms("startSession", post("/api/v1/sessions/nothing/start", start)), 404, "nothing");
+    var audit = conforms("listSessions", get("/api/v1/sessions?limit=10")).bodyAsJsonArray();
+    assertEquals("ended", audit.stream().map(JsonObject.class::cast).filter(r -> r.getString("id").equals(id)).findFirst()
+        .orElseThrow().getString("outcome"));
+    assertError(conforms("listSessions", get("/api/v1/sessions?limit=0")), 400, "limit");
+
+    var user = new JsonObject().put("name", "tech").put("password", "a long enough password");
+    assertRequestConforms("createUser", user, true);
+    assertEquals(201, conforms("createUser", post("/api/v1/users", user)).statusCode());
+    assertError(conforms("createUser", post("/api/v1/users", user)), 409, "exists");
+    assertError(conforms("createUser", post("/api/v1/users", user.copy().put("password", "short"))), 400, "password");
+    var rights = new JsonObject().put("sites", new JsonArray().add(test.siteId)).put("machines", new JsonArray().add(CONNECTOR.uid()));
+    assertRequestConforms("grantRights", rights, true);
+    assertEquals(200, conforms("grantRights", put("/api/v1/users/tech/rights", rights.encode())).statusCode());
+    assertError(conforms("grantRights", put("/api/v1/users/nobody/rights", rights.encode())), 404, "nobody");
+    assertEquals(204, conforms("deleteUser", await(client.delete("/api/v1/users/tech").bearerTokenAuthentication(token).send()))
+        .statusCode());
+    assertError(conforms("deleteUser", await(client.delete("/api/v1/users/tech").bearerTokenAuthentication(token).send())), 404, "tech");
+    await(relay.close());
+  }
+
   static void approvals() throws Exception {
     assertEquals(new JsonArray(), conforms("listMachines", get("/api/v1/machines?state=pending")).bodyAsJsonArray());
     for (String uid : List.of("hub-5", "hub-6")) {

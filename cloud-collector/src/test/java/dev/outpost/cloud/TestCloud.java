@@ -126,6 +126,11 @@ public final class TestCloud implements AutoCloseable {
     return enrolled(uid, Role.HUB, folder);
   }
 
+  /** A relay enrolled with a relay token of the site; its TLS files in {@code folder}. */
+  public Device relay(String uid, Path folder) throws Exception {
+    return enrolled(uid, Role.RELAY, folder);
+  }
+
   private Device enrolled(String uid, Role role, Path folder) throws Exception {
     var keys = MachineKeys.generate();
     var answer = enrol(uid, keys, role, enrolmentToken(role));
@@ -149,12 +154,17 @@ public final class TestCloud implements AutoCloseable {
 
   /** Opens the command channel of an enrolled connector with its certificate; its frames go to {@code frames}. */
   public WebSocket channel(Device connector, Consumer<String> frames) throws Exception {
-    var files = TlsFiles.inFolder(connector.folder());
+    return webSocket(connector, "/device/v1/channel", frames);
+  }
+
+  /** Opens a WebSocket to {@code path} with the machine's certificate; its frames go to {@code frames}. */
+  public WebSocket webSocket(Device machine, String path, Consumer<String> frames) throws Exception {
+    var files = TlsFiles.inFolder(machine.folder());
     var webSockets = vertx.createWebSocketClient(new WebSocketClientOptions().setSsl(true).setVerifyHost(true)
         .setTrustOptions(new PemTrustOptions().addCertPath(files.ca().toString()))
         .setKeyCertOptions(new PemKeyCertOptions().setKeyPath(files.key().toString()).setCertPath(files.certificate().toString())));
     var channel = await(webSockets.connect(new WebSocketConnectOptions().setSsl(true)
-        .setHost("127.0.0.1").setPort(cloud.port()).setURI("/device/v1/channel")));
+        .setHost("127.0.0.1").setPort(cloud.port()).setURI(path)));
     channel.textMessageHandler(frames::accept);
     return channel;
   }

@@ -19,6 +19,12 @@ import java.util.List;
     @JsonSubTypes.Type(value = ChannelMessage.Revoked.class, name = "revoked"),
     @JsonSubTypes.Type(value = ChannelMessage.MachineLeft.class, name = "machine-left"),
     @JsonSubTypes.Type(value = ChannelMessage.MoveHub.class, name = "move-hub"),
+    @JsonSubTypes.Type(value = ChannelMessage.SessionOffer.class, name = "session-offer"),
+    @JsonSubTypes.Type(value = ChannelMessage.SessionLatency.class, name = "session-latency"),
+    @JsonSubTypes.Type(value = ChannelMessage.SessionStart.class, name = "session-start"),
+    @JsonSubTypes.Type(value = ChannelMessage.SessionEnd.class, name = "session-end"),
+    @JsonSubTypes.Type(value = ChannelMessage.SessionEnded.class, name = "session-ended"),
+    @JsonSubTypes.Type(value = ChannelMessage.SupportState.class, name = "support-state"),
 })
 public sealed interface ChannelMessage {
 
@@ -101,5 +107,66 @@ public sealed interface ChannelMessage {
     public Configure {
       Wire.require(config != null, "config is required");
     }
+  }
+
+  /**
+   * Cloud → connector: an operator asks for a remote session to {@code target} through this
+   * connector. The connector checks its site policy (and, for a vendor's support user, whether
+   * support access is on), measures its latency to each relay and answers {@link SessionLatency}.
+   *
+   * @param id          the session's id
+   * @param operator    the operator's user name, for the connector's log
+   * @param operatorPin the pin of the operator's session key: the only key the connector accepts
+   *                    in the end-to-end handshake
+   * @param target      {@code host:port} the operator wants to reach
+   * @param support     true when the operator is a vendor's support user
+   * @param relays      the relay pool to measure
+   */
+  record SessionOffer(String id, String operator, String operatorPin, String target, boolean support,
+                      List<RelayInfo> relays) implements ChannelMessage {
+    public SessionOffer {
+      Wire.requireId(id, "session id");
+      Wire.require(operatorPin != null && !operatorPin.isBlank(), "operatorPin is required");
+      Wire.require(target != null && !target.isBlank() && target.length() <= 300, "target is required");
+      relays = relays == null ? List.of() : List.copyOf(relays);
+    }
+  }
+
+  /**
+   * Connector → cloud: its latency to each relay of a {@link SessionOffer} (microseconds; a relay
+   * it could not reach is left out), or why it refuses the session.
+   */
+  record SessionLatency(String id, java.util.Map<String, Long> latencyMicros, String refused) implements ChannelMessage {
+    public SessionLatency {
+      Wire.requireId(id, "session id");
+      latencyMicros = latencyMicros == null ? java.util.Map.of() : java.util.Map.copyOf(latencyMicros);
+    }
+  }
+
+  /** Cloud → connector: dial this relay and join the session with this one-time token. */
+  record SessionStart(String id, RelayInfo relay, String token) implements ChannelMessage {
+    public SessionStart {
+      Wire.requireId(id, "session id");
+      Wire.require(relay != null, "relay is required");
+      Wire.require(token != null && !token.isBlank(), "token is required");
+    }
+  }
+
+  /** Cloud → connector: end this session now (the operator closed it, a user or machine was revoked). */
+  record SessionEnd(String id, String reason) implements ChannelMessage {
+    public SessionEnd {
+      Wire.requireId(id, "session id");
+    }
+  }
+
+  /** Connector → cloud: a session ended on the device side, with its bytes each way, for the audit. */
+  record SessionEnded(String id, long bytesToDevice, long bytesFromDevice, String reason) implements ChannelMessage {
+    public SessionEnded {
+      Wire.requireId(id, "session id");
+    }
+  }
+
+  /** Connector → cloud: whether the site admin has support access on (sent at hello and on each change). */
+  record SupportState(boolean on, boolean whenPossible) implements ChannelMessage {
   }
 }

@@ -103,6 +103,11 @@ public final class Accounts {
     }
   }
 
+  /** Ends every login of a user (it was deleted). */
+  public void logoutUser(long organisationId, int userId) {
+    sessions.values().removeIf(s -> s.organisationId() == organisationId && s.userId() == userId);
+  }
+
   /** Forgets expired sessions and old login failures; called now and then. */
   public void sweep() {
     long now = System.currentTimeMillis();

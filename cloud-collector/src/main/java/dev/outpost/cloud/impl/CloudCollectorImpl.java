@@ -3,6 +3,8 @@ package dev.outpost.cloud.impl;
 import dev.outpost.cloud.CloudCollector;
 import dev.outpost.cloud.CloudConfig;
 import dev.outpost.cloud.MeasurementStore;
+import dev.outpost.cloud.impl.access.AccessServer;
+import dev.outpost.cloud.impl.access.RelayPool;
 import dev.outpost.cloud.impl.store.Database;
 import dev.outpost.cloud.impl.store.JdbcMachineStore;
 import dev.outpost.cloud.impl.store.JdbcMeasurementStore;
@@ -82,8 +84,10 @@ public final class CloudCollectorImpl implements CloudCollector {
     var departures = new Departures();
     var paths = new Paths();
     var clocks = new Clocks(config.clock().maxSkew());
-    var devices = new DeviceApi(vertx, config, cas, registry, machines, store, departures, paths, clocks);
+    var access = new AccessServer(vertx, db, cas, registry, new RelayPool());
+    var devices = new DeviceApi(vertx, config, cas, registry, machines, store, departures, paths, clocks, access);
     var users = new UserApi(vertx, config, accounts, registry, machines, store, departures, paths, clocks);
+    var sessions = new AccessApi(access, accounts);
     var metrics = new Metrics(store, machines, devices, clocks, config.onlineWindow(),
         dev.outpost.crypto.Pem.readCertificates(tls.certificate()).get(0));
 
@@ -99,6 +103,7 @@ public final class CloudCollectorImpl implements CloudCollector {
         .putHeader("Content-Type", "application/yaml").sendFile("openapi/openapi.yaml"));
     devices.mount(router);
     users.mount(router);
+    sessions.mount(router);
     router.get(Metrics.PATH).handler(metrics::handle);
     var live = HealthChecks.create(vertx).register("process", p -> p.complete(Status.OK()));
     var ready = HealthChecks.create(vertx).register("database", 2_000,

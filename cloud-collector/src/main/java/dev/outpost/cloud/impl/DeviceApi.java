@@ -55,6 +55,7 @@ final class DeviceApi {
   static final String ENROL = "/device/v1/enrol";
   static final String BATCHES = "/device/v1/batches";
   static final String CHANNEL = "/device/v1/channel";
+  static final String RELAY_CHANNEL = "/relay/v1/channel";
   private static final int MAX_ENROL_BODY = 64 * 1024;
   private static final Logger LOG = LoggerFactory.getLogger(DeviceApi.class);
 
@@ -76,13 +77,24 @@ final class DeviceApi {
   private final Map<HttpConnection, Device> devices = new ConcurrentHashMap<>();
   private final Map<String, Set<HttpConnection>> connectionsByUid = new ConcurrentHashMap<>();
   private final Map<String, Session> channels = new ConcurrentHashMap<>();
+  private final dev.outpost.cloud.impl.access.AccessServer access;
 
   /** An authenticated machine on one connection. */
   record Device(long organisationId, String uid, Role role, String fingerprint) {
   }
 
   DeviceApi(Vertx vertx, CloudConfig config, OrganisationCas cas, Registry registry, MachineStore machines,
-            MeasurementStore store, Departures departures, Paths paths, Clocks clocks) {
+            MeasurementStore store, Departures departures, Paths paths, Clocks clocks,
+            dev.outpost.cloud.impl.access.AccessServer access) {
+    this.access = access;
+    access.links((uid, message) -> {
+      var session = channels.get(uid);
+      if (session == null || session.ws.isClosed()) {
+        return false;
+      }
+      session.send(message);
+      return true;
+    });
     this.departures = departures;
     this.paths = paths;
     this.clocks = clocks;
@@ -109,6 +121,7 @@ final class DeviceApi {
         .handler(BodyHandler.create(false).setBodyLimit(config.limits().maxUploadBytes()))
         .handler(this::ingest);
     router.get(CHANNEL).handler(this::channel);
+    router.get(RELAY_CHANNEL).handler(this::relayChannel);
   }
 
   /** Uploads accepted since start. */
@@ -186,6 +199,7 @@ final class DeviceApi {
 
   /** Closes every link of a revoked machine and tells the connectors of its organisation. */
   private void revoked(String uid) {
+    access.machineRevoked(uid);
     var open = connectionsByUid.remove(uid);
     if (open != null) {
       open.forEach(HttpConnection::close);
@@ -407,6 +421,83 @@ final class DeviceApi {
         .onFailure(e -> LOG.debug("command channel upgrade failed: {}", e.getMessage()));
   }
 
+  private void relayChannel(RoutingContext ctx) {
+    Device device = device(ctx, Role.RELAY);
+    if (!"websocket".equalsIgnoreCase(ctx.request().getHeader("Upgrade"))) {
+      throw ClientError.badRequest("the relay channel is a WebSocket: send Upgrade: websocket");
+    }
+    ctx.request().toWebSocket()
+        .onSuccess(ws -> new RelayLink(device, ws).start())
+        .onFailure(e -> LOG.debug("relay channel upgrade failed: {}", e.getMessage()));
+  }
+
+  /**
+   * One relay's channel: it registers with its name and where the ends dial it (the pin is the one
+   * of the key it authenticated with here), reports its load and ended sessions, and is told which
+   * sessions to expect and which to end.
+   */
+  private final class RelayLink {
+    private final Device device;
+    private final ServerWebSocket ws;
+    private final java.util.function.Consumer<dev.outpost.protocol.RelayMessage> sender;
+    private String name;
+
+    RelayLink(Device device, ServerWebSocket ws) {
+      this.device = device;
+      this.ws = ws;
+      this.sender = message -> {
+        if (!ws.isClosed()) {
+          ws.writeTextMessage(Wire.toJsonString(message));
+        }
+      };
+    }
+
+    void start() {
+      ws.textMessageHandler(this::received);
+      ws.closeHandler(v -> {
+        if (name != null) {
+          access.relays().unregister(name, sender);
+          LOG.info("relay {} ({}) left the pool", name, device.uid());
+        }
+      });
+      ws.exceptionHandler(e -> LOG.debug("relay channel of {}: {}", device.uid(), e.getMessage()));
+    }
+
+    private void received(String text) {
+      dev.outpost.protocol.RelayMessage message;
+      try {
+        message = Wire.fromJson(text, dev.outpost.protocol.RelayMessage.class);
+      } catch (WireFormatException e) {
+        LOG.warn("relay {} sent a bad message: {}", device.uid(), e.getMessage());
+        ws.close((short) 1007, "bad message: " + abbreviate(e.getMessage()));
+        return;
+      }
+      if (!registry.mayConnect(device.uid(), device.fingerprint())) {
+        ws.close((short) 1008, "revoked");
+        return;
+      }
+      if (message instanceof dev.outpost.protocol.RelayMessage.Register register) {
+        if (name != null) {
+          ws.close((short) 1008, "registered twice");
+          return;
+        }
+        name = register.name();
+        var info = new dev.outpost.protocol.RelayInfo(register.name(), register.region(), register.endpoints(),
+            register.ports(), dev.outpost.cloud.impl.access.AccessServer.pinOf(device.fingerprint()));
+        access.relays().register(new dev.outpost.cloud.impl.access.RelayPool.Relay(info, 0, register.capacity(), 0, sender));
+        LOG.info("relay {} ({}, {}) joined the pool: {}", name, register.region(), device.uid(), register.endpoints());
+      } else if (name == null) {
+        ws.close((short) 1008, "register first");
+      } else if (message instanceof dev.outpost.protocol.RelayMessage.Load load) {
+        access.relays().load(name, load);
+      } else if (message instanceof dev.outpost.protocol.RelayMessage.Ended ended) {
+        access.relayEnded(ended);
+      } else {
+        LOG.warn("relay {} sent an unexpected {}", name, message.getClass().getSimpleName());
+      }
+    }
+  }
+
   /** One connector's channel: which machines it serves, and their configurations. */
   private final class Session {
     private final Device device;
@@ -432,7 +523,9 @@ final class DeviceApi {
       });
       ws.textMessageHandler(this::received);
       ws.closeHandler(v -> {
-        channels.remove(device.uid(), this);
+        if (channels.remove(device.uid(), this)) {
+          access.deviceGone(device.uid());
+        }
         configured.unregister();
         LOG.info("command channel of {} closed", device.uid());
       });
@@ -465,6 +558,12 @@ final class DeviceApi {
         register(approvedHubs(seen.machines()), true);
       } else if (message instanceof ChannelMessage.EnrolHub enrol) {
         enrolHub(enrol);
+      } else if (message instanceof ChannelMessage.SessionLatency latency) {
+        access.deviceLatency(device.uid(), latency);
+      } else if (message instanceof ChannelMessage.SessionEnded ended) {
+        access.deviceEnded(device.uid(), ended);
+      } else if (message instanceof ChannelMessage.SupportState support) {
+        access.supportState(device.uid(), support);
       } else if (message instanceof ChannelMessage.MachineLeft left) {
         var identity = registry.identity(left.uid());
         if (left.uid().equals(device.uid()) || served.contains(left.uid())

@@ -40,7 +40,7 @@ final class UserApi {
   static final Duration DEFAULT_RANGE = Duration.ofHours(1);
   static final int DEFAULT_LIMIT = 10_000;
   static final int MAX_LIMIT = 100_000;
-  private static final String SESSION = "outpost.session";
+  static final String SESSION = "outpost.session";
 
   private final Vertx vertx;
   private final CloudConfig config;
@@ -541,7 +541,7 @@ final class UserApi {
     throw ClientError.badRequest("limit must be a whole number from 1 to " + MAX_LIMIT);
   }
 
-  private static byte[] body(RoutingContext ctx) {
+  static byte[] body(RoutingContext ctx) {
     String type = ctx.request().getHeader(HttpHeaders.CONTENT_TYPE);
     if (type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
       throw new ClientError(415, "the body must be application/json (Content-Type: application/json)"
@@ -564,7 +564,7 @@ final class UserApi {
     return text.length() > 60 ? text.substring(0, 60) + "…" : text;
   }
 
-  private static void json(RoutingContext ctx, int status, Object body) {
+  static void json(RoutingContext ctx, int status, Object body) {
     ctx.response().setStatusCode(status)
         .putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
         .putHeader(HttpHeaders.CACHE_CONTROL, "no-store")

@@ -38,6 +38,7 @@ public final class DeviceTypes {
     return switch (role) {
       case CONNECTOR -> CONNECTOR;
       case HUB -> HUB;
+      case RELAY -> throw new IllegalArgumentException("relays are not on a site's LAN and do not announce themselves");
     };
   }
 

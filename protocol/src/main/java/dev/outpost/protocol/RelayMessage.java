@@ -1,0 +1,69 @@
+package dev.outpost.protocol;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import java.util.List;
+
+/**
+ * Messages between a relay and the access server: one WebSocket that the relay keeps open to the
+ * cloud ({@code wss://cloud/relay/v1/channel}, the relay's certificate), one JSON text frame per
+ * message. The relay registers and reports its load; the access server tells it which sessions to
+ * expect and which to end; the relay reports each ended session for the audit.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = RelayMessage.Register.class, name = "register"),
+    @JsonSubTypes.Type(value = RelayMessage.Load.class, name = "load"),
+    @JsonSubTypes.Type(value = RelayMessage.Expect.class, name = "expect"),
+    @JsonSubTypes.Type(value = RelayMessage.End.class, name = "end"),
+    @JsonSubTypes.Type(value = RelayMessage.Ended.class, name = "ended"),
+})
+public sealed interface RelayMessage {
+
+  /** Relay → cloud, first message: its name, region, where the ends dial it, and how many sessions it takes. */
+  record Register(int v, String name, String region, List<String> endpoints, List<Integer> ports, int capacity)
+      implements RelayMessage {
+    public Register {
+      Wire.require(v == Wire.VERSION, "unsupported wire version " + v + ", this side speaks " + Wire.VERSION);
+      Wire.requireId(name, "relay name");
+      Wire.require(endpoints != null && !endpoints.isEmpty() && endpoints.size() <= 16, "1 to 16 endpoints");
+      Wire.require(ports != null && !ports.isEmpty() && ports.size() <= 16, "1 to 16 ports");
+      Wire.require(capacity > 0, "capacity must be positive");
+      region = region == null ? "" : region;
+      endpoints = List.copyOf(endpoints);
+      ports = List.copyOf(ports);
+    }
+  }
+
+  /** Relay → cloud, every few seconds: paired sessions now, and bytes per second over the last seconds. */
+  record Load(int sessions, int capacity, long bytesPerSecond) implements RelayMessage {
+  }
+
+  /**
+   * Cloud → relay: pair the two ends of this session. Only the SHA-256 of the one-time token
+   * travels here; the ends hold the token. Each end must present the key with its pin.
+   */
+  record Expect(String sessionId, String tokenSha256, String operatorPin, String devicePin, long expiresAtMs,
+                long bytesPerSecond) implements RelayMessage {
+    public Expect {
+      Wire.requireId(sessionId, "session id");
+      Wire.require(tokenSha256 != null && tokenSha256.matches("[0-9a-f]{64}"), "tokenSha256 is 64 hex digits");
+      Wire.require(operatorPin != null && devicePin != null, "both pins are required");
+    }
+  }
+
+  /** Cloud → relay: close both ends of this session now. */
+  record End(String sessionId, String reason) implements RelayMessage {
+    public End {
+      Wire.requireId(sessionId, "session id");
+    }
+  }
+
+  /** Relay → cloud: a session ended; for the audit. */
+  record Ended(String sessionId, long startedAtMs, long endedAtMs, long bytesOperatorToDevice, long bytesDeviceToOperator,
+               String reason) implements RelayMessage {
+    public Ended {
+      Wire.requireId(sessionId, "session id");
+    }
+  }
+}
