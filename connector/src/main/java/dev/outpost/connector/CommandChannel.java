@@ -60,6 +60,18 @@ public final class CommandChannel extends VerticleBase {
         log.info("a hub asks to be enrolled while the cloud is out of reach; it will ask again");
       }
     });
+    vertx.eventBus().<String>consumer(ConnectorAddresses.SUPPORT_CHANGED, message -> {
+      if (channel != null) {
+        channel.send(message.body());
+      }
+    });
+    vertx.eventBus().<String>consumer(ConnectorAddresses.TO_CLOUD, message -> {
+      if (channel != null) {
+        channel.send(message.body());
+      } else {
+        log.debug("the cloud is out of reach; not sent: {}", message.body());
+      }
+    });
     connect();
     return Future.succeededFuture();
   }
@@ -102,14 +114,16 @@ public final class CommandChannel extends VerticleBase {
     vertx.executeBlocking(hubConfigs::known)
         .compose(hubs -> Future.fromCompletionStage(
                 dialer.openChannel(PATH, Map.of(), listener), context)
-            .map(opened -> {
+            .compose(opened -> vertx.executeBlocking(() -> SupportAccess.load(config.dataDir())).map(support -> {
               opened.send(Wire.toJsonString(new ChannelMessage.Hello(Wire.VERSION, connector, hubs)));
+              opened.send(Wire.toJsonString(support.message()));
               return opened;
-            }))
+            })))
         .onSuccess(opened -> {
           channel = opened;
           failures = 0;
           log.info("command channel open via {}", dialer.currentRoute());
+          vertx.eventBus().publish(ConnectorAddresses.CHANNEL_OPENED, null);
         })
         .onFailure(e -> reconnectLater(e.getMessage()));
   }
@@ -140,6 +154,10 @@ public final class CommandChannel extends VerticleBase {
     } else if (message instanceof ChannelMessage.MoveHub move) {
       log.info("the cloud moves hub {} to connector {}", move.hub(), move.connector());
       vertx.eventBus().publish(ConnectorAddresses.HUB_MOVE, move);
+    } else if (message instanceof ChannelMessage.SessionOffer
+        || message instanceof ChannelMessage.SessionStart
+        || message instanceof ChannelMessage.SessionEnd) {
+      vertx.eventBus().publish(ConnectorAddresses.SESSION_COMMAND, text);
     } else if (message instanceof ChannelMessage.Revoked revoked) {
       log.warn("the cloud revoked machine {}", revoked.uid());
       vertx.eventBus().publish(ConnectorAddresses.REVOKED, revoked.uid());

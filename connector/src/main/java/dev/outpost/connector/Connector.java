@@ -75,9 +75,11 @@ public final class Connector {
       var gateway = new LanGateway(config, opened.outbox(), hubConfigs);
       var uplink = new CloudUplink(opened.machine().uid(), config.uplink(), opened.outbox(), opened.dialer(), gateway::clockOffsets);
       var channel = new CommandChannel(opened.machine(), config, opened.dialer(), hubConfigs);
+      var support = new SupportAccess(config.dataDir());
       var ids = Collections.synchronizedList(new ArrayList<String>());
       return vertx.deployVerticle(gateway).onSuccess(ids::add)
           .compose(id -> vertx.deployVerticle(uplink)).onSuccess(ids::add)
+          .compose(id -> vertx.deployVerticle(support)).onSuccess(ids::add)
           .compose(id -> vertx.deployVerticle(channel)).onSuccess(ids::add)
           .compose(id -> vertx.deployVerticle(schedule)).onSuccess(ids::add)
           .compose(id -> vertx.executeBlocking(() -> Announced.start(vertx, config, opened.machine(), gateway.port()))

@@ -25,4 +25,16 @@ public final class ConnectorAddresses {
 
   private ConnectorAddresses() {
   }
+
+  /** The command channel to the cloud opened (body: nothing). */
+  public static final String CHANNEL_OPENED = "channel.opened";
+
+  /** Support access changed (body: the {@code ChannelMessage.SupportState} as JSON). */
+  public static final String SUPPORT_CHANGED = "support.changed";
+
+  /** A remote-session command from the cloud (body: the channel message as JSON). */
+  public static final String SESSION_COMMAND = "sessions.command";
+
+  /** A message for the cloud's command channel (body: the channel message as JSON); dropped while it is down. */
+  public static final String TO_CLOUD = "channel.send";
 }

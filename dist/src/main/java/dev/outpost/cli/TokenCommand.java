@@ -41,7 +41,7 @@ final class TokenCommand implements Runnable {
     @Option(names = "--site", required = true, paramLabel = "NAME", description = "The site's name.")
     String site;
 
-    @Option(names = "--role", required = true, paramLabel = "ROLE", description = "connector or hub.")
+    @Option(names = "--role", required = true, paramLabel = "ROLE", description = "connector, hub or relay.")
     String role;
 
     @Option(names = "--valid-hours", paramLabel = "HOURS", description = "How long the token is valid (default 24, at most 720).")
@@ -53,8 +53,8 @@ final class TokenCommand implements Runnable {
 
     @Override
     public Integer call() throws Exception {
-      if (!role.equals("connector") && !role.equals("hub")) {
-        throw new UserError("--role must be connector or hub, not " + role);
+      if (!role.equals("connector") && !role.equals("hub") && !role.equals("relay")) {
+        throw new UserError("--role must be connector, hub or relay, not " + role);
       }
       if (!"https".equals(cloud.getScheme())) {
         throw new UserError("--cloud must be an https:// address");
