@@ -1,0 +1,554 @@
+package dev.outpost.transport.session.impl;
+
+import dev.outpost.transport.session.SessionException;
+import dev.outpost.transport.session.SessionStream;
+import dev.outpost.transport.session.StreamEvent;
+import dev.outpost.transport.session.StreamRefusedException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InterruptedIOException;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Arrays;
+import java.util.Objects;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * One stream of a {@link Mux}. Flow control per stream: the receiver lets the sender have
+ * {@code window} bytes in flight; the sender's credit shrinks with each DATA frame and grows by
+ * the WINDOW frames the receiver sends once its consumer took half a window. So the reader thread
+ * only ever appends to a buffer of at most one window, and a consumer that does not keep up stops
+ * its own sender, nobody else.
+ */
+final class MuxStream implements SessionStream {
+  private static final String CLOSED = "closed";
+
+  private final Mux mux;
+  private final int id;
+  private final String target;
+  private final int window;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition changed = lock.newCondition();
+  private final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
+  private final InputStream input = new In();
+  private final OutputStream output = new Out();
+  private boolean opened;
+  private String refusal;
+  private int headOffset;
+  private int buffered;
+  private int receiveWindow;
+  private int consumedUnacked;
+  private boolean finReceived;
+  private boolean finSent;
+  private long sendCredit;
+  /** Set once the stream is over: {@link #CLOSED} after both FINs, otherwise why it was reset or refused. */
+  private String endReason;
+  private Socket attached;
+  private volatile long bytesSent;
+  private volatile long bytesReceived;
+
+  MuxStream(Mux mux, int id, String target) {
+    this.mux = mux;
+    this.id = id;
+    this.target = target;
+    this.window = mux.options.window();
+    this.receiveWindow = window;
+    this.sendCredit = mux.peerWindow();
+  }
+
+  // ---- frames from the other end (reader thread)
+
+  void onFrame(Frame frame) throws MuxProtocolException {
+    switch (frame.type()) {
+      case Frame.DATA -> onData(frame.payload());
+      case Frame.FIN -> onFin(frame);
+      case Frame.WINDOW -> onWindow(frame);
+      default -> throw new IllegalArgumentException("not a stream frame: " + frame);
+    }
+  }
+
+  private void onData(byte[] data) throws MuxProtocolException {
+    lock.lock();
+    try {
+      if (!opened) {
+        throw new MuxProtocolException("DATA on stream " + id + " before it was opened");
+      }
+      if (finReceived) {
+        throw new MuxProtocolException("DATA on stream " + id + " after its FIN");
+      }
+      if (data.length > receiveWindow) {
+        throw new MuxProtocolException("stream " + id + " sent " + data.length + " bytes with only " + receiveWindow
+            + " bytes of window left");
+      }
+      receiveWindow -= data.length;
+      bytesReceived += data.length;
+      if (endReason == null && data.length > 0) {
+        inbound.add(data);
+        buffered += data.length;
+        changed.signalAll();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void onFin(Frame frame) throws MuxProtocolException {
+    if (frame.payload().length != 0) {
+      throw new MuxProtocolException("FIN on stream " + id + " with a payload");
+    }
+    boolean done;
+    lock.lock();
+    try {
+      if (!opened) {
+        throw new MuxProtocolException("FIN on stream " + id + " before it was opened");
+      }
+      if (finReceived) {
+        throw new MuxProtocolException("a second FIN on stream " + id);
+      }
+      finReceived = true;
+      changed.signalAll();
+      done = finishIfDone();
+    } finally {
+      lock.unlock();
+    }
+    if (done) {
+      finished();
+    }
+  }
+
+  private void onWindow(Frame frame) throws MuxProtocolException {
+    if (frame.payload().length != 4) {
+      throw new MuxProtocolException("WINDOW on stream " + id + " of " + frame.payload().length + " bytes; 4 expected");
+    }
+    int credit = ByteBuffer.wrap(frame.payload()).getInt();
+    if (credit <= 0) {
+      throw new MuxProtocolException("WINDOW of " + Integer.toUnsignedString(credit) + " on stream " + id
+          + "; 1 to " + Integer.MAX_VALUE + " allowed");
+    }
+    lock.lock();
+    try {
+      if (sendCredit + credit > Integer.MAX_VALUE) {
+        throw new MuxProtocolException("WINDOW on stream " + id + " raises its credit above " + Integer.MAX_VALUE);
+      }
+      sendCredit += credit;
+      changed.signalAll();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void onReset(String reason) {
+    end("reset by the " + mux.other() + ": " + reason, null);
+  }
+
+  /** OPENED or REFUSED for this stream (operator end). */
+  void onAnswer(Frame frame) throws MuxProtocolException {
+    var reason = frame.type() == Frame.REFUSED ? Mux.text(frame) : null;
+    if (reason == null && frame.payload().length != 0) {
+      throw new MuxProtocolException("OPENED on stream " + id + " with a payload");
+    }
+    lock.lock();
+    try {
+      if (opened) {
+        throw new MuxProtocolException(Frame.name(frame.type()) + " for stream " + id + ", which was opened already");
+      }
+      if (reason == null) {
+        opened = true;
+        changed.signalAll();
+      } else {
+        refusal = reason;
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (reason == null) {
+      mux.tell(l -> l.streamOpened(event(null)));
+    } else {
+      end(reason, null);
+    }
+  }
+
+  /** The session ended: the stream ends at once, its socket is closed. */
+  void terminate(String reason) {
+    end(reason, null);
+  }
+
+  // ---- device end
+
+  /** The target is connected: tell the operator; false if the stream ended meanwhile. */
+  boolean accept(Socket connected) {
+    lock.lock();
+    try {
+      if (endReason != null) {
+        return false;
+      }
+      opened = true;
+      attached = connected;
+      mux.send(Frame.empty(Frame.OPENED, id), false);
+    } finally {
+      lock.unlock();
+    }
+    mux.activity();
+    mux.tell(l -> l.streamOpened(event(null)));
+    return true;
+  }
+
+  /** The target is not connected: tell the operator why. */
+  void refuse(String reason) {
+    end(reason, new Frame(Frame.REFUSED, id, Mux.text(reason)));
+  }
+
+  // ---- operator end
+
+  /** Waits for OPENED; a refusal, the end of the session or the timeout become exceptions. */
+  void awaitOpened(Duration timeout) {
+    long nanos = timeout.toNanos();
+    lock.lock();
+    try {
+      while (!opened && endReason == null && nanos > 0) {
+        nanos = changed.awaitNanos(nanos);
+      }
+      if (refusal != null) {
+        throw new StreamRefusedException(target, refusal);
+      }
+      if (opened) {
+        return;
+      }
+      if (endReason != null) {
+        throw new SessionException("stream to " + target + " not opened: " + endReason);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      lock.unlock();
+      reset("interrupted while opening");
+      throw new SessionException("interrupted while opening a stream to " + target);
+    } finally {
+      if (lock.isHeldByCurrentThread()) {
+        lock.unlock();
+      }
+    }
+    var reason = "no answer from the " + mux.other() + " within " + Mux.human(timeout);
+    reset(reason);
+    throw new SessionException("stream to " + target + " not opened: " + reason);
+  }
+
+  // ---- ending
+
+  /** Under the lock: whether both sides just ended normally (then the caller calls {@link #finished()}). */
+  private boolean finishIfDone() {
+    if (endReason == null && finSent && finReceived) {
+      endReason = CLOSED;
+      return true;
+    }
+    return false;
+  }
+
+  private void finished() {
+    mux.streams.remove(id, this);
+    mux.tell(l -> l.streamClosed(event(CLOSED)));
+  }
+
+  /** Ends the stream once for {@code reason}, sending {@code frame} (RESET or REFUSED) if given. */
+  private void end(String reason, Frame frame) {
+    Socket toClose;
+    boolean wasOpened;
+    lock.lock();
+    try {
+      if (endReason != null) {
+        return;
+      }
+      endReason = reason;
+      wasOpened = opened;
+      inbound.clear();
+      buffered = 0;
+      toClose = attached;
+      changed.signalAll();
+      if (frame != null) {
+        mux.send(frame, false);
+      }
+    } finally {
+      lock.unlock();
+    }
+    mux.streams.remove(id, this);
+    Mux.quietly(toClose);
+    var event = event(reason);
+    mux.tell(wasOpened ? l -> l.streamClosed(event) : l -> l.streamRefused(event));
+  }
+
+  private void reset(String reason) {
+    end(reason, new Frame(Frame.RESET, id, Mux.text(reason)));
+  }
+
+  private StreamEvent event(String reason) {
+    return new StreamEvent(id, target, bytesSent, bytesReceived, reason);
+  }
+
+  private IOException ended() {
+    return new IOException("stream " + id + " to " + target + " " + (CLOSED.equals(endReason) ? "is closed"
+        : "ended: " + endReason));
+  }
+
+  // ---- SessionStream
+
+  @Override
+  public int id() {
+    return id;
+  }
+
+  @Override
+  public String target() {
+    return target;
+  }
+
+  @Override
+  public InputStream input() {
+    return input;
+  }
+
+  @Override
+  public OutputStream output() {
+    return output;
+  }
+
+  @Override
+  public long bytesSent() {
+    return bytesSent;
+  }
+
+  @Override
+  public long bytesReceived() {
+    return bytesReceived;
+  }
+
+  @Override
+  public void close() {
+    reset("closed by the " + mux.side.end());
+  }
+
+  /** Ties {@code socket} to the stream, so that it is closed when the stream ends; false (and closed) if it ended already. */
+  boolean attach(Socket socket) {
+    lock.lock();
+    try {
+      if (endReason == null) {
+        attached = socket;
+        return true;
+      }
+    } finally {
+      lock.unlock();
+    }
+    Mux.quietly(socket);
+    return false;
+  }
+
+  @Override
+  public void pipe(Socket local) throws IOException {
+    Objects.requireNonNull(local, "local");
+    if (!attach(local)) {
+      throw ended();
+    }
+    try {
+      local.setTcpNoDelay(true);
+    } catch (IOException ignored) {
+      // not TCP, or already closed: the copying below says so
+    }
+    var upstream = new CountDownLatch(1);
+    try {
+      mux.workers.execute(() -> {
+        try {
+          up(local);
+        } finally {
+          upstream.countDown();
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      terminate("session ending");
+      throw ended();
+    }
+    try {
+      down(local);
+      upstream.await();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      reset("interrupted");
+      throw new InterruptedIOException("interrupted while piping stream " + id);
+    } finally {
+      Mux.quietly(local);
+    }
+  }
+
+  private String localName() {
+    return mux.side == Mux.Side.DEVICE ? "target " + target : "local connection";
+  }
+
+  /** Local socket to the other end, until the local side ends (FIN) or fails (reset). */
+  private void up(Socket local) {
+    Thread.currentThread().setName(mux.name + "-stream-" + id + "-up");
+    var buffer = new byte[Frame.MAX_PAYLOAD];
+    try {
+      var in = local.getInputStream();
+      int n;
+      while ((n = in.read(buffer)) >= 0) {
+        output.write(buffer, 0, n);
+      }
+      output.close();
+    } catch (IOException e) {
+      reset(localName() + " failed: " + e.getMessage());
+    }
+  }
+
+  /** The other end to the local socket, until the other end ends (half close passed on) or fails. */
+  private void down(Socket local) {
+    var buffer = new byte[Frame.MAX_PAYLOAD];
+    try {
+      var out = local.getOutputStream();
+      int n;
+      while ((n = input.read(buffer)) >= 0) {
+        out.write(buffer, 0, n);
+      }
+      local.shutdownOutput();
+    } catch (IOException e) {
+      reset(localName() + " failed: " + e.getMessage());
+    }
+  }
+
+  /** Buffered bytes not yet read (tests: at most one window). */
+  int buffered() {
+    lock.lock();
+    try {
+      return buffered;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private final class In extends InputStream {
+    @Override
+    public int read() throws IOException {
+      var one = new byte[1];
+      int n = read(one, 0, 1);
+      return n < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      Objects.checkFromIndexSize(off, len, b.length);
+      if (len == 0) {
+        return 0;
+      }
+      int copied = 0;
+      int grant = 0;
+      lock.lock();
+      try {
+        while (buffered == 0 && !finReceived && endReason == null) {
+          changed.await();
+        }
+        if (endReason != null && !CLOSED.equals(endReason)) {
+          throw ended();
+        }
+        if (buffered == 0) {
+          return -1;
+        }
+        while (copied < len && buffered > 0) {
+          var head = inbound.peek();
+          int n = Math.min(len - copied, head.length - headOffset);
+          System.arraycopy(head, headOffset, b, off + copied, n);
+          copied += n;
+          headOffset += n;
+          buffered -= n;
+          if (headOffset == head.length) {
+            inbound.poll();
+            headOffset = 0;
+          }
+        }
+        if (!finReceived) {
+          consumedUnacked += copied;
+          if (consumedUnacked >= window / 2) {
+            grant = consumedUnacked;
+            consumedUnacked = 0;
+            receiveWindow += grant;
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while reading stream " + id);
+      } finally {
+        lock.unlock();
+      }
+      if (grant > 0) {
+        mux.send(new Frame(Frame.WINDOW, id, ByteBuffer.allocate(4).putInt(grant).array()), true);
+      }
+      return copied;
+    }
+
+    @Override
+    public int available() {
+      return buffered();
+    }
+  }
+
+  private final class Out extends OutputStream {
+    @Override
+    public void write(int b) throws IOException {
+      write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      Objects.checkFromIndexSize(off, len, b.length);
+      while (len > 0) {
+        lock.lock();
+        try {
+          while (sendCredit == 0 && endReason == null && !finSent) {
+            changed.await();
+          }
+          if (endReason != null) {
+            throw ended();
+          }
+          if (finSent) {
+            throw new IOException("the output of stream " + id + " to " + target + " is closed");
+          }
+          int n = (int) Math.min(Math.min(len, sendCredit), Frame.MAX_PAYLOAD);
+          if (!mux.sendData(id, Arrays.copyOfRange(b, off, off + n))) {
+            throw new IOException("stream " + id + " to " + target + ": the session is ending");
+          }
+          sendCredit -= n;
+          bytesSent += n;
+          off += n;
+          len -= n;
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new InterruptedIOException("interrupted while writing stream " + id);
+        } finally {
+          lock.unlock();
+        }
+      }
+    }
+
+    /** Half close: a FIN to the other end; reading goes on. */
+    @Override
+    public void close() {
+      boolean done;
+      lock.lock();
+      try {
+        if (finSent || endReason != null) {
+          return;
+        }
+        finSent = true;
+        mux.send(Frame.empty(Frame.FIN, id), false);
+        changed.signalAll();
+        done = finishIfDone();
+      } finally {
+        lock.unlock();
+      }
+      if (done) {
+        finished();
+      }
+    }
+  }
+}
