@@ -76,10 +76,12 @@ public final class Connector {
       var uplink = new CloudUplink(opened.machine().uid(), config.uplink(), opened.outbox(), opened.dialer(), gateway::clockOffsets);
       var channel = new CommandChannel(opened.machine(), config, opened.dialer(), hubConfigs);
       var support = new SupportAccess(config.dataDir());
+      var remote = new RemoteAccess(config, support);
       var ids = Collections.synchronizedList(new ArrayList<String>());
       return vertx.deployVerticle(gateway).onSuccess(ids::add)
           .compose(id -> vertx.deployVerticle(uplink)).onSuccess(ids::add)
           .compose(id -> vertx.deployVerticle(support)).onSuccess(ids::add)
+          .compose(id -> vertx.deployVerticle(remote)).onSuccess(ids::add)
           .compose(id -> vertx.deployVerticle(channel)).onSuccess(ids::add)
           .compose(id -> vertx.deployVerticle(schedule)).onSuccess(ids::add)
           .compose(id -> vertx.executeBlocking(() -> Announced.start(vertx, config, opened.machine(), gateway.port()))

@@ -21,10 +21,12 @@ import java.time.Duration;
  * @param uplink   how the connector uploads (upload size, uploads at once, backlog rate after an outage)
  * @param discovery where the connector announces itself and looks for hubs by UPnP (default: every
  *                 non-loopback IPv4 interface)
+ * @param remote   which targets remote sessions may reach through this connector (default: the
+ *                 connector itself only)
  */
 public record ConnectorConfig(Path dataDir, String name, String lanHost, int lanPort, DialerConfig cloud,
                               String token, OutboxLimits outbox, CloudUplink.Settings uplink,
-                              dev.outpost.hub.discovery.DiscoveryConfig discovery) {
+                              dev.outpost.hub.discovery.DiscoveryConfig discovery, SitePolicy remote) {
   public static final String DEFAULT_LAN_HOST = "0.0.0.0";
 
   public ConnectorConfig {
@@ -48,6 +50,12 @@ public record ConnectorConfig(Path dataDir, String name, String lanHost, int lan
     outbox = outbox == null ? OutboxLimits.DEFAULTS : outbox;
     uplink = uplink == null ? CloudUplink.Settings.DEFAULTS : uplink;
     discovery = discovery == null ? dev.outpost.hub.discovery.DiscoveryConfig.DEFAULTS : discovery;
+    remote = remote == null ? SitePolicy.DEFAULTS : remote;
+  }
+
+  public ConnectorConfig(Path dataDir, String name, String lanHost, int lanPort, DialerConfig cloud, String token,
+                         OutboxLimits outbox, CloudUplink.Settings uplink, dev.outpost.hub.discovery.DiscoveryConfig discovery) {
+    this(dataDir, name, lanHost, lanPort, cloud, token, outbox, uplink, discovery, null);
   }
 
   @Override
@@ -58,7 +66,7 @@ public record ConnectorConfig(Path dataDir, String name, String lanHost, int lan
 
   /** The same configuration with this enrolment token (from the command line). */
   public ConnectorConfig withToken(String newToken) {
-    return new ConnectorConfig(dataDir, name, lanHost, lanPort, cloud, newToken, outbox, uplink, discovery);
+    return new ConnectorConfig(dataDir, name, lanHost, lanPort, cloud, newToken, outbox, uplink, discovery, remote);
   }
 
   private static String hostName() {

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         HubCommand.class,
         FirewallDocsCommand.class,
         TokenCommand.class,
+        SessionCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class,
     })

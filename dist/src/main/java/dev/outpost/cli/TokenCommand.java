@@ -1,12 +1,8 @@
 package dev.outpost.cli;
 
-import dev.outpost.crypto.TlsFiles;
 import java.net.URI;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.util.concurrent.Callable;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509TrustManager;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -59,41 +55,11 @@ final class TokenCommand implements Runnable {
       if (!"https".equals(cloud.getScheme())) {
         throw new UserError("--cloud must be an https:// address");
       }
-      String password = password();
-      var admin = AdminClient.login(cloud, trust(), organisation, user, password);
+      String password = new String(CloudLogin.password());
+      var admin = AdminClient.login(cloud, CloudLogin.trust(ca), organisation, user, password);
       int siteId = admin.site(site);
       System.out.println(admin.enrolmentToken(siteId, role, validHours));
       return 0;
-    }
-
-    private X509TrustManager trust() throws Exception {
-      if (ca != null) {
-        return new TlsFiles(ca, ca, ca).trustManager();
-      }
-      var factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-      factory.init((KeyStore) null);
-      for (var manager : factory.getTrustManagers()) {
-        if (manager instanceof X509TrustManager x509) {
-          return x509;
-        }
-      }
-      throw new IllegalStateException("no system trust store");
-    }
-
-    private static String password() {
-      String fromEnvironment = System.getenv("OUTPOST_PASSWORD");
-      if (fromEnvironment != null && !fromEnvironment.isEmpty()) {
-        return fromEnvironment;
-      }
-      var console = System.console();
-      if (console == null) {
-        throw new UserError("no password: set OUTPOST_PASSWORD or run in a terminal");
-      }
-      char[] typed = console.readPassword("Password: ");
-      if (typed == null || typed.length == 0) {
-        throw new UserError("no password given");
-      }
-      return new String(typed);
     }
   }
 }

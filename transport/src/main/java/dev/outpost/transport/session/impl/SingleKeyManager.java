@@ -12,12 +12,12 @@ import javax.net.ssl.X509ExtendedKeyManager;
  * Presents one key and chain whatever the other end asks for (no filtering by issuer names or by
  * the certificate's own dates), so that the other end's check, with its clear message, decides.
  */
-final class SingleKeyManager extends X509ExtendedKeyManager {
+public final class SingleKeyManager extends X509ExtendedKeyManager {
   private static final String ALIAS = "session";
   private final PrivateKey key;
   private final X509Certificate[] chain;
 
-  SingleKeyManager(PrivateKey key, X509Certificate[] chain) {
+  public SingleKeyManager(PrivateKey key, X509Certificate[] chain) {
     this.key = key;
     this.chain = chain.clone();
   }

@@ -1,0 +1,45 @@
+package dev.outpost.cli;
+
+import dev.outpost.crypto.TlsFiles;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+/** What the operator commands share: the cloud's trust, and the password from the environment or a prompt. */
+final class CloudLogin {
+  private CloudLogin() {
+  }
+
+  /** Trust in the CA of this PEM file, or the system's trusted CAs. */
+  static X509TrustManager trust(Path ca) throws Exception {
+    if (ca != null) {
+      return new TlsFiles(ca, ca, ca).trustManager();
+    }
+    var factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    factory.init((KeyStore) null);
+    for (var manager : factory.getTrustManagers()) {
+      if (manager instanceof X509TrustManager x509) {
+        return x509;
+      }
+    }
+    throw new IllegalStateException("no system trust store");
+  }
+
+  /** From OUTPOST_PASSWORD, else a prompt; never an argument (it would show in the process list). */
+  static char[] password() {
+    String fromEnvironment = System.getenv("OUTPOST_PASSWORD");
+    if (fromEnvironment != null && !fromEnvironment.isEmpty()) {
+      return fromEnvironment.toCharArray();
+    }
+    var console = System.console();
+    if (console == null) {
+      throw new UserError("no password: set OUTPOST_PASSWORD or run in a terminal");
+    }
+    char[] typed = console.readPassword("Password: ");
+    if (typed == null || typed.length == 0) {
+      throw new UserError("no password given");
+    }
+    return typed;
+  }
+}

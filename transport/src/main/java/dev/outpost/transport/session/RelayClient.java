@@ -1,0 +1,252 @@
+package dev.outpost.transport.session;
+
+import dev.outpost.crypto.MachineKeys;
+import dev.outpost.protocol.RelayInfo;
+import dev.outpost.transport.ProxyConfig;
+import dev.outpost.transport.session.impl.SingleKeyManager;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+/**
+ * How both ends of a remote session reach a relay: outbound, the relay's endpoints and ports in
+ * order (each endpoint's own port, else each of the ports in turn), through the site's HTTP proxy
+ * with {@code CONNECT} when one is configured, then TLS (1.3, 1.2 at least) presenting the end's
+ * own certificate and accepting the relay only with the key pin the access server named. Then one
+ * line: {@code PING} to measure latency over the real port and TLS, or {@code JOIN} with the
+ * session's one-time token, after which the relay pipes bytes and the ends run their own
+ * end-to-end channel ({@link OperatorSession}, {@link DeviceSession}) over the returned socket.
+ */
+public final class RelayClient {
+  static final String HELLO = "OUTPOST-RELAY 1 ";
+  private static final int MAX_LINE = 512;
+  private static final int PINGS = 3;
+
+  private RelayClient() {
+  }
+
+  /**
+   * Blocking. Measures the round trip to the relay: one TLS connection, then the fastest of a few
+   * PING/PONG exchanges (µs). Fails when no route reaches the relay.
+   */
+  public static long latencyMicros(RelayInfo relay, ProxyConfig proxy, SessionCredentials credentials, Duration timeout)
+      throws IOException {
+    try (var socket = dial(relay, proxy, credentials, timeout)) {
+      OutputStream out = socket.getOutputStream();
+      InputStream in = socket.getInputStream();
+      long best = Long.MAX_VALUE;
+      for (int i = 0; i < PINGS; i++) {
+        long start = System.nanoTime();
+        out.write((HELLO + "PING\n").getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        String answer = readLine(in);
+        if (!answer.startsWith("PONG")) {
+          throw new IOException("relay " + relay.name() + " answered '" + answer + "' to PING");
+        }
+        best = Math.min(best, (System.nanoTime() - start) / 1_000);
+      }
+      return best;
+    }
+  }
+
+  /**
+   * Blocking. Joins the session at the relay with the one-time token and waits until the other end
+   * has joined too (at most {@code pairTimeout}); the socket then carries the end-to-end channel.
+   */
+  public static Socket join(RelayInfo relay, ProxyConfig proxy, SessionCredentials credentials, String token,
+                            Duration connectTimeout, Duration pairTimeout) throws IOException {
+    var socket = dial(relay, proxy, credentials, connectTimeout);
+    try {
+      socket.getOutputStream().write((HELLO + "JOIN " + token + "\n").getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().flush();
+      socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, pairTimeout.toMillis()));
+      while (true) {
+        String answer = readLine(socket.getInputStream());
+        if (answer.equals("PAIRED")) {
+          socket.setSoTimeout(0);
+          return socket;
+        }
+        if (!answer.equals("WAIT")) {
+          throw new IOException("relay " + relay.name() + " refused the session: "
+              + (answer.startsWith("ERR ") ? answer.substring(4) : answer));
+        }
+      }
+    } catch (SocketTimeoutException e) {
+      socket.close();
+      throw new IOException("the other end did not reach relay " + relay.name() + " within " + pairTimeout.toSeconds() + " s");
+    } catch (IOException | RuntimeException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  /** Blocking. A TLS connection to the first route of the relay that answers. */
+  static SSLSocket dial(RelayInfo relay, ProxyConfig proxy, SessionCredentials credentials, Duration timeout)
+      throws IOException {
+    SSLContext context = context(relay, credentials);
+    var failures = new ArrayList<String>();
+    for (var route : routes(relay)) {
+      Socket raw = null;
+      try {
+        raw = proxy == null ? direct(route, timeout) : throughProxy(route, proxy, timeout);
+        raw.setTcpNoDelay(true);
+        var tls = (SSLSocket) context.getSocketFactory().createSocket(raw, route.host(), route.port(), true);
+        tls.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+        tls.setSoTimeout((int) timeout.toMillis());
+        tls.startHandshake();
+        tls.setSoTimeout(0);
+        return tls;
+      } catch (IOException e) {
+        failures.add(route + ": " + e.getMessage());
+        if (raw != null) {
+          raw.close();
+        }
+      }
+    }
+    throw new IOException("relay " + relay.name() + " is not reachable: " + String.join("; ", failures));
+  }
+
+  private record Route(String host, int port) {
+    @Override
+    public String toString() {
+      return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+  }
+
+  private static List<Route> routes(RelayInfo relay) {
+    var routes = new ArrayList<Route>();
+    for (String endpoint : relay.endpoints()) {
+      String host = endpoint;
+      int port = 0;
+      if (endpoint.startsWith("[")) {
+        int close = endpoint.indexOf(']');
+        host = endpoint.substring(1, close);
+        port = endpoint.length() > close + 2 ? Integer.parseInt(endpoint.substring(close + 2)) : 0;
+      } else if (endpoint.indexOf(':') > 0 && endpoint.indexOf(':') == endpoint.lastIndexOf(':')) {
+        host = endpoint.substring(0, endpoint.indexOf(':'));
+        port = Integer.parseInt(endpoint.substring(endpoint.indexOf(':') + 1));
+      }
+      if (port > 0) {
+        routes.add(new Route(host, port));
+      } else {
+        for (int each : relay.ports()) {
+          routes.add(new Route(host, each));
+        }
+      }
+    }
+    return routes;
+  }
+
+  private static Socket direct(Route route, Duration timeout) throws IOException {
+    var socket = new Socket();
+    socket.connect(new InetSocketAddress(route.host(), route.port()), (int) timeout.toMillis());
+    return socket;
+  }
+
+  /** An HTTP {@code CONNECT} tunnel through the proxy (Basic credentials when configured). */
+  private static Socket throughProxy(Route route, ProxyConfig proxy, Duration timeout) throws IOException {
+    var socket = new Socket();
+    try {
+      socket.connect(new InetSocketAddress(proxy.host(), proxy.port()), (int) timeout.toMillis());
+      socket.setSoTimeout((int) timeout.toMillis());
+      var request = new StringBuilder("CONNECT ").append(route).append(" HTTP/1.1\r\nHost: ").append(route).append("\r\n");
+      if (proxy.hasCredentials()) {
+        String basic = Base64.getEncoder().encodeToString((proxy.user() + ":" + proxy.password()).getBytes(StandardCharsets.UTF_8));
+        request.append("Proxy-Authorization: Basic ").append(basic).append("\r\n");
+      }
+      request.append("\r\n");
+      socket.getOutputStream().write(request.toString().getBytes(StandardCharsets.ISO_8859_1));
+      socket.getOutputStream().flush();
+      String status = readHttpLine(socket.getInputStream());
+      String line;
+      do {
+        line = readHttpLine(socket.getInputStream());
+      } while (!line.isEmpty());
+      String[] parts = status.split(" ", 3);
+      if (parts.length < 2 || !parts[1].equals("200")) {
+        throw new IOException("proxy " + proxy.host() + ":" + proxy.port() + " refused CONNECT " + route + ": " + status);
+      }
+      socket.setSoTimeout(0);
+      return socket;
+    } catch (IOException e) {
+      socket.close();
+      throw e;
+    }
+  }
+
+  private static SSLContext context(RelayInfo relay, SessionCredentials credentials) {
+    try {
+      var context = SSLContext.getInstance("TLS");
+      context.init(new javax.net.ssl.KeyManager[] {
+          new SingleKeyManager(credentials.key(), credentials.chain().toArray(X509Certificate[]::new))},
+          new TrustManager[] {new RelayPin(relay)}, new SecureRandom());
+      return context;
+    } catch (GeneralSecurityException e) {
+      throw new SessionException("cannot set up TLS to the relay: " + e.getMessage(), e);
+    }
+  }
+
+  /** Accepts the relay's certificate only with the key pin the access server named for it. */
+  private record RelayPin(RelayInfo relay) implements X509TrustManager {
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      if (chain == null || chain.length == 0) {
+        throw new CertificateException("relay " + relay.name() + " presented no certificate");
+      }
+      String pin = MachineKeys.pin(chain[0].getPublicKey());
+      if (!pin.equals(relay.pin())) {
+        throw new CertificateException("relay " + relay.name() + " presented a key with pin " + pin
+            + ", not the one the access server named");
+      }
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+      throw new CertificateException("a relay link is client-side only");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return new X509Certificate[0];
+    }
+  }
+
+  /** One line ending in LF, at most {@value #MAX_LINE} bytes, read byte by byte (what follows is not ours). */
+  static String readLine(InputStream in) throws IOException {
+    var line = new StringBuilder();
+    while (true) {
+      int b = in.read();
+      if (b < 0) {
+        throw new IOException("the relay closed the connection" + (line.length() > 0 ? " after '" + line + "'" : ""));
+      }
+      if (b == '\n') {
+        return line.toString();
+      }
+      if (line.length() >= MAX_LINE) {
+        throw new IOException("the relay sent a line longer than " + MAX_LINE + " bytes");
+      }
+      line.append((char) b);
+    }
+  }
+
+  private static String readHttpLine(InputStream in) throws IOException {
+    String line = readLine(in);
+    return line.endsWith("\r") ? line.substring(0, line.length() - 1) : line;
+  }
+}
