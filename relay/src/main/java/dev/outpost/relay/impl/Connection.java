@@ -1,0 +1,360 @@
+package dev.outpost.relay.impl;
+
+import dev.outpost.crypto.MachineKeys;
+import dev.outpost.relay.RelayWire;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.net.NetSocket;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One TLS connection to the relay: first its request lines, then, once joined, one end of a
+ * session whose bytes it forwards to the other end with backpressure and within the bandwidth.
+ * Event loop only.
+ */
+final class Connection {
+  private static final Logger log = LoggerFactory.getLogger(Connection.class);
+  /** Bytes an end may send after its JOIN line before it is paired (it should send none). */
+  static final int MAX_EARLY_BYTES = 64 * 1024;
+
+  enum Phase {
+    /** Reading the request line, before the handshake deadline. */
+    LINE,
+    /** Sent at least one PING: more PINGs (or a JOIN) may follow, until idle. */
+    PINGING,
+    /** Joined, waiting for the other end; reading is paused. */
+    WAITING,
+    /** Paired: forwarding bytes to {@link #peer}. */
+    PAIRED
+  }
+
+  private final RelayVerticle relay;
+  final NetSocket socket;
+  private final Promise<Void> closedPromise = Promise.promise();
+  Phase phase = Phase.LINE;
+  private Buffer pendingLine = Buffer.buffer();
+  private Buffer early;
+  private long deadlineTimer = -1;
+  long lastActivity;
+
+  Session session;
+  boolean operatorEnd;
+  private Connection peer;
+  /** Reading is paused until the peer's write queue drains. */
+  private boolean waitingForDrain;
+  /** Reading is paused until the bandwidth allows more. */
+  private long throttleTimer = -1;
+
+  private boolean closing;
+  boolean closed;
+  private long forceTimer = -1;
+  private long forceAt;
+
+  Connection(RelayVerticle relay, NetSocket socket) {
+    this.relay = relay;
+    this.socket = socket;
+    this.lastActivity = System.nanoTime();
+  }
+
+  void start(long handshakeTimeoutMs) {
+    socket.handler(this::received);
+    socket.endHandler(v -> ended());
+    socket.closeHandler(v -> closed());
+    socket.exceptionHandler(e -> log.debug("relay connection {}: {}", socket.remoteAddress(), e.toString()));
+    deadlineTimer = relay.vertx().setTimer(handshakeTimeoutMs, id -> {
+      deadlineTimer = -1;
+      if (phase == Phase.LINE) {
+        log.info("relay: no request line from {} within the handshake timeout", socket.remoteAddress());
+        refuse(RelayWire.ERR_TIMEOUT);
+      }
+    });
+  }
+
+  /** Completes when the connection has closed. */
+  Future<Void> closedFuture() {
+    return closedPromise.future();
+  }
+
+  /** The key pin of the client's certificate, or null if it sent none. */
+  String clientPin() {
+    try {
+      var chain = socket.peerCertificates();
+      if (chain == null || chain.isEmpty() || !(chain.get(0) instanceof X509Certificate leaf)) {
+        return null;
+      }
+      return MachineKeys.pin(leaf.getPublicKey());
+    } catch (SSLPeerUnverifiedException e) {
+      return null;
+    } catch (RuntimeException e) {
+      log.debug("relay: cannot pin the client certificate of {}: {}", socket.remoteAddress(), e.toString());
+      return null;
+    }
+  }
+
+  private void received(Buffer data) {
+    if (closing) {
+      return;
+    }
+    switch (phase) {
+      case LINE, PINGING -> readLines(data);
+      case WAITING -> {
+        early = early == null ? data.copy() : early.appendBuffer(data);
+        if (early.length() > MAX_EARLY_BYTES) {
+          refuse(RelayWire.ERR_BAD_REQUEST);
+        }
+      }
+      case PAIRED -> forward(data);
+    }
+  }
+
+  private void readLines(Buffer data) {
+    pendingLine.appendBuffer(data);
+    while (phase == Phase.LINE || phase == Phase.PINGING) {
+      int newline = indexOfNewline(pendingLine, RelayWire.MAX_LINE_BYTES);
+      if (newline < 0) {
+        if (pendingLine.length() >= RelayWire.MAX_LINE_BYTES) {
+          log.info("relay: request line from {} longer than {} bytes", socket.remoteAddress(), RelayWire.MAX_LINE_BYTES);
+          refuse(RelayWire.ERR_BAD_REQUEST);
+        }
+        return;
+      }
+      String line = ascii(pendingLine, newline);
+      pendingLine = pendingLine.getBuffer(newline + 1, pendingLine.length());
+      if (!request(line)) {
+        return;
+      }
+    }
+  }
+
+  /** Handles one request line; false if reading lines is over (joined or refused). */
+  private boolean request(String line) {
+    if (line == null || !line.startsWith(RelayWire.PREFIX)) {
+      log.info("relay: bad request line from {}", socket.remoteAddress());
+      refuse(RelayWire.ERR_BAD_REQUEST);
+      return false;
+    }
+    String request = line.substring(RelayWire.PREFIX.length());
+    if (request.equals("PING")) {
+      ping();
+      return true;
+    }
+    if (request.startsWith("JOIN ") && RelayWire.isToken(request.substring("JOIN ".length()))) {
+      cancelDeadline();
+      early = pendingLine.length() == 0 ? null : pendingLine;
+      pendingLine = null;
+      relay.join(this, request.substring("JOIN ".length()));
+      return false;
+    }
+    log.info("relay: bad request from {}", socket.remoteAddress());
+    refuse(RelayWire.ERR_BAD_REQUEST);
+    return false;
+  }
+
+  private void ping() {
+    if (phase == Phase.LINE) {
+      cancelDeadline();
+      phase = Phase.PINGING;
+      socket.drainHandler(v -> socket.resume());
+    }
+    lastActivity = System.nanoTime();
+    socket.write(RelayWire.pong(relay.pairedSessions(), relay.relayConfig().maxSessions()) + "\n");
+    if (socket.writeQueueFull()) {
+      socket.pause();
+    }
+  }
+
+  /** Joined: tells the end to wait, and holds its bytes until the other end is here. */
+  void waitForPeer(Session joined, boolean isOperator) {
+    session = joined;
+    operatorEnd = isOperator;
+    phase = Phase.WAITING;
+    socket.write(RelayWire.WAIT + "\n");
+    socket.pause();
+  }
+
+  /** Paired: tells the end, then forwards its bytes (those sent early first) to the other end. */
+  void pairWith(Connection other) {
+    peer = other;
+    phase = Phase.PAIRED;
+    lastActivity = System.nanoTime();
+    socket.write(RelayWire.PAIRED + "\n");
+  }
+
+  /** Starts forwarding, once both ends have been told PAIRED. */
+  void startForwarding() {
+    peer.socket.drainHandler(v -> {
+      if (waitingForDrain) {
+        waitingForDrain = false;
+        resumeIfAllowed();
+      }
+    });
+    var held = early;
+    early = null;
+    if (held != null && held.length() > 0) {
+      forward(held);
+    }
+    resumeIfAllowed();
+  }
+
+  private void forward(Buffer data) {
+    var s = session;
+    if (s.stopForwarding || peer.closed) {
+      return;
+    }
+    int length = data.length();
+    long now = System.nanoTime();
+    if (operatorEnd) {
+      s.bytesOperatorToDevice += length;
+    } else {
+      s.bytesDeviceToOperator += length;
+    }
+    s.lastActivity = now;
+    relay.relayed(length);
+    peer.socket.write(data);
+    if (peer.socket.writeQueueFull()) {
+      waitingForDrain = true;
+      socket.pause();
+    }
+    long pause = Math.max(s.bucket.take(length, now), relay.totalBucket().take(length, now));
+    if (pause > 0 && throttleTimer < 0) {
+      socket.pause();
+      throttleTimer = relay.vertx().setTimer(millis(pause), id -> throttled());
+    }
+  }
+
+  private void throttled() {
+    throttleTimer = -1;
+    if (session.stopForwarding) {
+      return;
+    }
+    long now = System.nanoTime();
+    long pause = Math.max(session.bucket.pauseNanos(now), relay.totalBucket().pauseNanos(now));
+    if (pause > 0) {
+      throttleTimer = relay.vertx().setTimer(millis(pause), id -> throttled());
+    } else {
+      resumeIfAllowed();
+    }
+  }
+
+  /** Resumes reading unless a reason to pause holds; also after a close, so that the bytes read before it go on. */
+  private void resumeIfAllowed() {
+    if (!waitingForDrain && throttleTimer < 0) {
+      socket.resume();
+    }
+  }
+
+  /** The client's end of the stream: everything it sent has been handled. */
+  private void ended() {
+    if (phase == Phase.PAIRED) {
+      relay.endClosed(this);
+      // everything this end sent has been handed to the peer: let it drain, then close it
+      peer.close(relay.relayConfig().idleTimeout().toMillis());
+    }
+  }
+
+  private void closed() {
+    closed = true;
+    cancelDeadline();
+    cancelTimer(forceTimer);
+    forceTimer = -1;
+    relay.connectionClosed(this);
+    closedPromise.tryComplete();
+  }
+
+  /** Sends one ERR line and closes (forced if the client does not take it within a moment). */
+  void refuse(String errorLine) {
+    if (closing || closed) {
+      return;
+    }
+    cancelDeadline();
+    socket.write(errorLine + "\n");
+    close(RelayVerticle.FORCE_CLOSE_AFTER_MS);
+  }
+
+  /**
+   * Closes after the bytes queued for the client are out; if that takes longer than
+   * {@code forceAfterMs}, drops them and closes the socket at once.
+   */
+  void close(long forceAfterMs) {
+    if (closed) {
+      return;
+    }
+    if (!closing) {
+      closing = true;
+      socket.close();
+    }
+    long at = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(forceAfterMs);
+    if (forceTimer < 0 || at < forceAt) {
+      cancelTimer(forceTimer);
+      forceAt = at;
+      forceTimer = relay.vertx().setTimer(Math.max(1, forceAfterMs), id -> {
+        forceTimer = -1;
+        if (!closed) {
+          forceClose();
+        }
+      });
+    }
+  }
+
+  /**
+   * Closes the TCP connection now, without waiting for queued bytes or a TLS close_notify: the
+   * close starts at the head of the Netty pipeline, past Vert.x's flush-before-close and the TLS
+   * handler. Vert.x's public API has no such close.
+   */
+  private void forceClose() {
+    log.debug("relay: forcing {} closed", socket.remoteAddress());
+    if (socket instanceof NetSocketInternal internal) {
+      var pipeline = internal.channelHandlerContext().pipeline();
+      var first = pipeline.firstContext();
+      if (first != null) {
+        first.close();
+      } else {
+        internal.channelHandlerContext().channel().close();
+      }
+    }
+  }
+
+  private void cancelDeadline() {
+    cancelTimer(deadlineTimer);
+    deadlineTimer = -1;
+  }
+
+  private void cancelTimer(long id) {
+    if (id >= 0) {
+      relay.vertx().cancelTimer(id);
+    }
+  }
+
+  private static long millis(long nanos) {
+    return Math.max(1, TimeUnit.NANOSECONDS.toMillis(nanos + 999_999));
+  }
+
+  /** The first newline within {@code limit} bytes, or -1. */
+  private static int indexOfNewline(Buffer buffer, int limit) {
+    int end = Math.min(buffer.length(), limit);
+    for (int i = 0; i < end; i++) {
+      if (buffer.getByte(i) == '\n') {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  /** The bytes before the newline as text, or null if any is not printable ASCII. */
+  private static String ascii(Buffer buffer, int length) {
+    var bytes = buffer.getBytes(0, length);
+    for (byte b : bytes) {
+      if (b < 0x20 || b > 0x7e) {
+        return null;
+      }
+    }
+    return new String(bytes, StandardCharsets.US_ASCII);
+  }
+}
