@@ -111,6 +111,17 @@ final class AdminClient {
     return null;
   }
 
+  /** Makes a user of the organisation. */
+  void createUser(String name, String password, boolean admin, boolean support) {
+    post("/api/v1/users", JSON.createObjectNode().put("name", name).put("password", password).put("admin", admin)
+        .put("support", support), 201);
+  }
+
+  /** The audit of remote sessions, newest first. */
+  JsonNode sessions() {
+    return get("/api/v1/sessions");
+  }
+
   private JsonNode get(String path) {
     return call(http, request(path), "GET", null, 200);
   }

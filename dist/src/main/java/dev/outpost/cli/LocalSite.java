@@ -48,6 +48,7 @@ public final class LocalSite {
   private final Connector connector;
   private final List<SensorHub> hubs;
   private final String password;
+  private final List<dev.outpost.relay.RelayNode> relays = new ArrayList<>();
 
   private LocalSite(Path root, List<Vertx> vertxes, CloudCollector cloud, Connector connector, List<SensorHub> hubs,
                     String password) {
@@ -192,8 +193,32 @@ public final class LocalSite {
     return password;
   }
 
-  /** Stops hubs, then the connector, then the cloud, and closes their Vert.x instances. */
+  /**
+   * Starts a relay of the remote-session pool on loopback, enrolled with a relay token and
+   * registered with the cloud's access server; blocks until it is registered.
+   *
+   * @param name the relay's name (its data folder is ROOT/relay-NAME)
+   * @param endpoint where the ends dial it ({@code host:port}), or null for where it listens
+   */
+  public dev.outpost.relay.RelayNode startRelay(String name, String endpoint) {
+    Path dir = root.resolve("relay-" + name);
+    String token = TlsFiles.inFolder(dir).hasIdentity() ? null : admin().enrolmentToken(admin().site(SITE), "relay");
+    var relayConfig = dev.outpost.relay.RelayConfig.of(dir, name).withAddress(LOOPBACK, 0);
+    var dialer = new DialerConfig(List.of(LOOPBACK + ":" + cloud.port()), null, null, null, null,
+        Duration.ofMillis(200), Duration.ofSeconds(5));
+    var vertx = newVertx(vertxes, 1);
+    var relay = await(dev.outpost.relay.RelayNode.start(vertx, new dev.outpost.relay.RelayNodeConfig(relayConfig, dialer, token,
+        endpoint == null ? null : List.of(endpoint), null)));
+    relays.add(relay);
+    awaitCondition(relay::registered, "relay " + name + " registered with the access server");
+    return relay;
+  }
+
+  /** Stops relays and hubs, then the connector, then the cloud, and closes their Vert.x instances. */
   public void stop() {
+    for (var relay : relays) {
+      await(relay.stop().recover(e -> Future.succeededFuture()));
+    }
     for (var hub : hubs) {
       await(hub.stop().recover(e -> Future.succeededFuture()));
     }

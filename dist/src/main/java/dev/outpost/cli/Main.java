@@ -13,6 +13,7 @@ import picocli.CommandLine.Command;
         CloudCommand.class,
         ConnectorCommand.class,
         HubCommand.class,
+        RelayCommand.class,
         FirewallDocsCommand.class,
         TokenCommand.class,
         SessionCommand.class,

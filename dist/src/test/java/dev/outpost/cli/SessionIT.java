@@ -1,0 +1,216 @@
+package dev.outpost.cli;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.outpost.connector.SupportAccess;
+import dev.outpost.crypto.TlsFiles;
+import dev.outpost.transport.session.OperatorTunnel;
+import dev.outpost.transport.session.SessionException;
+import dev.outpost.transport.session.StreamRefusedException;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Remote sessions on loopback with every real part: the cloud's access server, a relay registered
+ * with it, the connector's runtime, and the operator's tunnel; a real HTTP client talks through the
+ * tunnel to a web UI on the site. A forwarder in front of the relay keeps every byte that passes
+ * the relay and proves that the plaintext never does.
+ */
+class SessionIT {
+  private static final String SECRET_ANSWER = "plaintext-from-the-device-7f3a9c";
+  private static final String SECRET_REQUEST = "plaintext-from-the-operator-51be2d";
+
+  @TempDir
+  Path root;
+
+  private LocalSite site;
+  private HttpServer web;
+  private Forwarder forwarder;
+  private final ByteArrayOutputStream printed = new ByteArrayOutputStream();
+
+  @BeforeEach
+  void start() throws Exception {
+    site = LocalSite.start(root, 0, 0);
+    web = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+    web.createContext("/", exchange -> {
+      byte[] asked = exchange.getRequestBody().readAllBytes();
+      byte[] body = (SECRET_ANSWER + " for " + new String(asked, StandardCharsets.UTF_8).length() + " bytes").getBytes(StandardCharsets.UTF_8);
+      exchange.sendResponseHeaders(200, body.length);
+      exchange.getResponseBody().write(body);
+      exchange.close();
+    });
+    web.start();
+    forwarder = new Forwarder();
+    var relay = site.startRelay("eu-1", "127.0.0.1:" + forwarder.port());
+    forwarder.target.set(relay.server().port());
+  }
+
+  @AfterEach
+  void stop() throws Exception {
+    forwarder.close();
+    web.stop(0);
+    site.stop();
+  }
+
+  private OperatorTunnel.Login login(String user, String password) throws Exception {
+    return new OperatorTunnel.Login(URI.create(site.dashboard()), TlsFiles.inFolder(root.resolve("cloud")).trustManager(),
+        LocalSite.ORGANISATION, user, password.toCharArray());
+  }
+
+  private OperatorTunnel open(OperatorTunnel.Login login, String target) throws Exception {
+    return OperatorTunnel.open(login, "connector", target, null, null, new InetSocketAddress("127.0.0.1", 0),
+        new PrintStream(printed, true, StandardCharsets.UTF_8));
+  }
+
+  @Test
+  void aRealHttpClientReachesAWebUiOnTheSiteAndTheRelaySeesOnlyCiphertext() throws Exception {
+    String target = "127.0.0.1:" + web.getAddress().getPort();
+    try (var tunnel = open(login(LocalSite.ADMIN, site.password()), target)) {
+      assertEquals("eu-1", tunnel.relay());
+      var http = new OkHttpClient.Builder().build();
+      for (int i = 0; i < 3; i++) {
+        var request = new Request.Builder().url("http://127.0.0.1:" + tunnel.port() + "/ui")
+            .post(RequestBody.create(SECRET_REQUEST.repeat(1_000), MediaType.get("text/plain"))).build();
+        try (var response = http.newCall(request).execute()) {
+          assertEquals(200, response.code());
+          assertEquals(SECRET_ANSWER + " for " + SECRET_REQUEST.length() * 1_000 + " bytes", response.body().string());
+        }
+      }
+      // a target outside the site policy (the default: the connector itself only) is refused, the session goes on
+      var refused = assertThrows(StreamRefusedException.class, () -> tunnel.session().openStream("10.255.255.1:22"));
+      assertTrue(refused.getMessage().contains("outside the site policy"), refused.getMessage());
+      assertTrue(tunnel.session().isOpen());
+    }
+    String captured = forwarder.captured();
+    assertTrue(captured.length() > SECRET_REQUEST.length() * 3_000, "the relay carried the traffic: " + captured.length() + " bytes");
+    assertFalse(captured.contains(SECRET_REQUEST), "the operator's plaintext never passes the relay");
+    assertFalse(captured.contains(SECRET_ANSWER), "the device's plaintext never passes the relay");
+
+    var admin = site.admin();
+    await().atMost(Duration.ofSeconds(10)).until(() -> "ended".equals(admin.sessions().get(0).path("outcome").asText()));
+    var row = admin.sessions().get(0);
+    assertEquals(LocalSite.ADMIN, row.path("user").asText());
+    assertEquals(target, row.path("target").asText());
+    assertEquals("eu-1", row.path("relay").asText());
+    assertTrue(row.path("bytesToDevice").asLong() > SECRET_REQUEST.length() * 3_000L, row.toString());
+    assertTrue(row.path("bytesFromDevice").asLong() > 0, row.toString());
+  }
+
+  @Test
+  void supportUsersGetInOnlyWhileTheSiteAdminHasSupportOnAndOffEndsTheirSessionWithinASecond() throws Exception {
+    site.admin().createUser("vendor", "vendor support password", true, true);
+    String target = "127.0.0.1:" + web.getAddress().getPort();
+    var off = assertThrows(SessionException.class, () -> open(login("vendor", "vendor support password"), target));
+    assertTrue(off.getMessage().contains("support access is off"), off.getMessage());
+
+    Path connectorDir = root.resolve("connector");
+    SupportAccess.save(connectorDir, new SupportAccess.State(true, false));   // what `outpost connector support on` writes
+    await().atMost(Duration.ofSeconds(5)).ignoreExceptions().until(() -> {
+      open(login("vendor", "vendor support password"), target).close();
+      return true;
+    });
+    try (var tunnel = open(login("vendor", "vendor support password"), target)) {
+      assertTrue(tunnel.session().isOpen());
+      SupportAccess.save(connectorDir, SupportAccess.State.OFF);
+      await().atMost(Duration.ofMillis(1_500)).until(() -> !tunnel.session().isOpen());
+    }
+    var refusedAgain = assertThrows(SessionException.class, () -> open(login("vendor", "vendor support password"), target));
+    assertTrue(refusedAgain.getMessage().contains("support access is off"), refusedAgain.getMessage());
+  }
+
+  @Test
+  void aWrongPasswordAndAnUnknownDeviceAreClearRefusals() throws Exception {
+    var wrong = assertThrows(SessionException.class, () -> open(login(LocalSite.ADMIN, "not the password"), "127.0.0.1:22"));
+    assertTrue(wrong.getMessage().contains("wrong"), wrong.getMessage());
+    var unknown = assertThrows(SessionException.class, () -> OperatorTunnel.open(login(LocalSite.ADMIN, site.password()),
+        "no-such-device", "127.0.0.1:22", null, null, new InetSocketAddress("127.0.0.1", 0), System.out));
+    assertTrue(unknown.getMessage().contains("no approved connector"), unknown.getMessage());
+  }
+
+  /** A TCP forwarder in front of the relay that keeps a copy of every byte in both directions. */
+  static final class Forwarder implements AutoCloseable {
+    final AtomicInteger target = new AtomicInteger();
+    private final ServerSocket server = new ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+    private final ByteArrayOutputStream capture = new ByteArrayOutputStream();
+
+    Forwarder() throws IOException {
+      var accept = new Thread(() -> {
+        while (!server.isClosed()) {
+          try {
+            Socket from = server.accept();
+            Socket to = new Socket("127.0.0.1", target.get());
+            copy(from.getInputStream(), to.getOutputStream(), to);
+            copy(to.getInputStream(), from.getOutputStream(), from);
+          } catch (IOException e) {
+            return;
+          }
+        }
+      }, "forwarder");
+      accept.setDaemon(true);
+      accept.start();
+    }
+
+    int port() {
+      return server.getLocalPort();
+    }
+
+    String captured() {
+      synchronized (capture) {
+        return capture.toString(StandardCharsets.ISO_8859_1);
+      }
+    }
+
+    private void copy(InputStream in, OutputStream out, Socket closeWhenDone) {
+      var thread = new Thread(() -> {
+        byte[] buffer = new byte[16_384];
+        try {
+          int n;
+          while ((n = in.read(buffer)) > 0) {
+            synchronized (capture) {
+              capture.write(buffer, 0, n);
+            }
+            out.write(buffer, 0, n);
+          }
+        } catch (IOException ignored) {
+          // the other side closed
+        }
+        try {
+          closeWhenDone.close();
+        } catch (IOException ignored) {
+          // closing anyway
+        }
+      }, "forwarder-copy");
+      thread.setDaemon(true);
+      thread.start();
+    }
+
+    @Override
+    public void close() throws IOException {
+      server.close();
+    }
+  }
+}
