@@ -201,9 +201,15 @@ public final class LocalSite {
    * @param endpoint where the ends dial it ({@code host:port}), or null for where it listens
    */
   public dev.outpost.relay.RelayNode startRelay(String name, String endpoint) {
+    return startRelay(name, endpoint, java.util.function.UnaryOperator.identity());
+  }
+
+  /** As above, with the relay's settings changed by {@code tune} (e.g. its bandwidth limits). */
+  public dev.outpost.relay.RelayNode startRelay(String name, String endpoint,
+                                                java.util.function.UnaryOperator<dev.outpost.relay.RelayConfig> tune) {
     Path dir = root.resolve("relay-" + name);
     String token = TlsFiles.inFolder(dir).hasIdentity() ? null : admin().enrolmentToken(admin().site(SITE), "relay");
-    var relayConfig = dev.outpost.relay.RelayConfig.of(dir, name).withAddress(LOOPBACK, 0);
+    var relayConfig = tune.apply(dev.outpost.relay.RelayConfig.of(dir, name).withAddress(LOOPBACK, 0));
     var dialer = new DialerConfig(List.of(LOOPBACK + ":" + cloud.port()), null, null, null, null,
         Duration.ofMillis(200), Duration.ofSeconds(5));
     var vertx = newVertx(vertxes, 1);
