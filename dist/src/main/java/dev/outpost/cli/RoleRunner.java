@@ -21,8 +21,17 @@ final class RoleRunner {
     }
     var stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      LocalSite.await(stop.apply(running).eventually(vertx::close));
-      stopped.countDown();
+      try {
+        LocalSite.await(stop.apply(running));
+      } finally {
+        // Not chained on the role's future: its callbacks run on Vert.x, which close() shuts down.
+        try {
+          vertx.close().await(10, java.util.concurrent.TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+          System.err.println("outpost: " + role + " did not stop within 10 s");
+        }
+        stopped.countDown();
+      }
     }, role + "-shutdown"));
     System.out.println(role + " running; Ctrl-C stops it.");
     try {

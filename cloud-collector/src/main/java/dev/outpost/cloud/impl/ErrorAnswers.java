@@ -22,7 +22,9 @@ public final class ErrorAnswers {
   public static void handle(RoutingContext ctx) {
     var failure = ctx.failure();
     var error = classify(failure, ctx.statusCode());
-    if (error.status() >= 500) {
+    if (error instanceof Unavailable) {
+      LOG.warn("{} {} answered {}: {}", ctx.request().method(), ctx.request().path(), error.status(), error.getMessage());
+    } else if (error.status() >= 500) {
       LOG.error("{} {} failed: {}", ctx.request().method(), ctx.request().path(), error.getMessage(),
           failure == null ? error : failure);
     } else {
@@ -32,10 +34,13 @@ public final class ErrorAnswers {
       ctx.response().reset();
       return;
     }
-    if (error instanceof ClientError client && client.retryAfterSeconds() > 0) {
-      ctx.response().putHeader("Retry-After", Long.toString(client.retryAfterSeconds()));
+    long retryAfter = error instanceof ClientError client ? client.retryAfterSeconds()
+        : error instanceof Unavailable unavailable ? unavailable.retryAfterSeconds() : 0;
+    if (retryAfter > 0) {
+      ctx.response().putHeader("Retry-After", Long.toString(retryAfter));
     }
-    send(ctx, error.status(), error.status() >= 500 ? "internal error, see the server log" : error.getMessage());
+    boolean shown = error.status() < 500 || error instanceof Unavailable;
+    send(ctx, error.status(), shown ? error.getMessage() : "internal error, see the server log");
   }
 
   /** Sends an error answer. */

@@ -17,7 +17,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,7 +43,6 @@ class CloudDiskFullFaultIT {
   Path root;
 
   @Test
-  @EnabledIfSystemProperty(named = KnownBugs.PROPERTY, matches = "true", disabledReason = KnownBugs.CLOUD_DISK_FULL)
   void aFullDiskAtTheCloudLosesNothingAndEverythingArrivesOnceThereIsSpaceAgain() throws Exception {
     Assumptions.assumeTrue(isRoot(), "skipped: mounting a small filesystem for the cloud's database needs root");
     Path cloudData = Files.createDirectories(root.resolve("cloud-data"));

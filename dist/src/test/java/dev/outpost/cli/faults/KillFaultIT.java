@@ -2,7 +2,6 @@ package dev.outpost.cli.faults;
 
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -54,7 +53,6 @@ class KillFaultIT {
   }
 
   @Test
-  @EnabledIfSystemProperty(named = KnownBugs.PROPERTY, matches = "true", disabledReason = KnownBugs.CLOUD_COMMIT_NOT_DURABLE)
   void aCloudKilledMidFlowLosesNothingAndRepeatsNothingAfterItsRestart() {
     var site = sites.start(root, ProcessSite.Options.defaults());
     site.awaitFlow(FLOW);

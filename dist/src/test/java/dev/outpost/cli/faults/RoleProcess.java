@@ -22,14 +22,9 @@ import java.util.concurrent.TimeUnit;
 final class RoleProcess {
   /** What {@code RoleRunner} prints once the role has started. */
   private static final String RUNNING = " running; Ctrl-C stops it.";
-  /**
-   * What a role's JVM prints when its shutdown hook loses the completion of its own clean stop
-   * (see {@link #stop()}): by then the role's stop has completed and its Vert.x instance is closed.
-   */
-  private static final String STOPPED_BUT_HANGING = "RejectedExecutionException: event executor terminated";
   private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
-  /** The hook waits 60 s for the lost completion; a stop that takes longer than this is a failure. */
-  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(75);
+  /** A clean stop (outbox or database closed, Vert.x closed) takes a few seconds at most. */
+  private static final Duration STOP_TIMEOUT = Duration.ofSeconds(20);
   private static final List<String> JVM_OPTIONS = List.of("-Xmx256m", "-XX:+UseSerialGC");
 
   private final String role;
@@ -83,27 +78,15 @@ final class RoleProcess {
 
   /**
    * Stops the role cleanly with SIGTERM, as a service manager does, and waits until its clean stop
-   * has completed.
-   *
-   * <p>Workaround for a product bug: the {@code connector} and {@code cloud} JVMs finish their stop
-   * (outbox, database and Vert.x closed) but their shutdown hook then waits 60 s for a completion
-   * that is lost on the closed event loop ({@value #STOPPED_BUT_HANGING} in the log, then "timed out
-   * after 60 s"). Once that line is in the log, the stop is complete and only the wait remains, so
-   * the JVM is ended there with SIGKILL instead of waiting out the minute.
+   * has completed and the JVM exited.
    */
   void stop() {
     if (!isAlive()) {
       throw new IllegalStateException(role + " is not running");
     }
     mark("stopping " + role + " (SIGTERM)");
-    long stopMark = size();
     process.destroy();
-    await("the " + role + " to stop cleanly").atMost(STOP_TIMEOUT)
-        .until(() -> !process.isAlive() || since(stopMark).contains(STOPPED_BUT_HANGING));
-    if (process.isAlive()) {
-      mark("the " + role + " completed its clean stop but its JVM hangs (product bug); ending it with SIGKILL");
-      killProcess();
-    }
+    await("the " + role + " to stop cleanly").atMost(STOP_TIMEOUT).until(() -> !process.isAlive());
     mark(role + " stopped, exit code " + process.exitValue());
   }
 

@@ -146,7 +146,7 @@ public final class AccessServer {
         sessions.remove(id);
         String reason = connector.name() + " is not connected to the cloud";
         return audit.requested(id, user.organisationId(), user.user(), access.support(), machineUid, device, target, now, reason)
-            .transform(v -> Future.failedFuture(new ClientError(503, reason)));
+            .transform(v -> Future.failedFuture(dev.outpost.cloud.impl.Unavailable.now(reason, 0, null)));
       }
       session.timer = vertx.setTimer(START_TIMEOUT.toMillis(), t -> expire(id));
       LOG.info("session {}: {} asks for {} through {}", id, user.user(), target, connector.uid());
@@ -177,7 +177,8 @@ public final class AccessServer {
     tryStart(session);
     return session.started.future().timeout(LATENCY_WAIT.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)
         .recover(e -> e instanceof java.util.concurrent.TimeoutException
-            ? Future.failedFuture(new ClientError(504, "the device did not answer within " + LATENCY_WAIT.toSeconds() + " s"))
+            ? Future.failedFuture(dev.outpost.cloud.impl.Unavailable.timedOut(
+                "the device did not answer within " + LATENCY_WAIT.toSeconds() + " s"))
             : Future.failedFuture(e));
   }
 
@@ -348,7 +349,7 @@ public final class AccessServer {
       relays.relay(session.relay).ifPresent(r -> r.channel().accept(new RelayMessage.End(session.id, reason)));
     }
     links.send(session.device.uid(), new ChannelMessage.SessionEnd(session.id, reason));
-    session.started.tryFail(new ClientError(410, "session " + session.id + " ended: " + reason));
+    session.started.tryFail(new ClientError(409, "session " + session.id + " ended: " + reason));
     audit.ended(session.id, System.currentTimeMillis(), 0, 0, reason);
     LOG.info("session {} ended: {}", session.id, reason);
   }

@@ -17,6 +17,12 @@ import org.slf4j.LoggerFactory;
  * The embedded H2 database in {@code DATA/cloud}: migrated by Flyway on open, one writer connection
  * used by one worker thread (so writes never wait for each other's locks and can be grouped), and a
  * small pool of reader connections on their own workers. No JDBC call ever runs on an event loop.
+ *
+ * <p>Every commit is written to the file before it returns ({@code WRITE_DELAY=0}): the cloud
+ * acknowledges uploads after their commit, so a commit that a process kill could still take back
+ * would lose acknowledged measurements. When a write fails so that H2 closes the database (a full
+ * disk), the next write opens it again, so the cloud recovers by itself once there is space; until
+ * then writes fail and callers answer "try again later".
  */
 public final class Database {
   /** The database kind; selects {@code db/KIND/migration} and {@code db/KIND/statements.sql}. */
@@ -24,10 +30,15 @@ public final class Database {
   private static final Logger LOG = LoggerFactory.getLogger(Database.class);
   private static final int READERS = 4;
   private static final String USER = "outpost";
+  /** H2's error code for a database that a failure closed (org.h2.api.ErrorCode.DATABASE_IS_CLOSED). */
+  private static final int DATABASE_IS_CLOSED = org.h2.api.ErrorCode.DATABASE_IS_CLOSED;
 
   private final Vertx vertx;
-  private final Connection writer;
-  private final JdbcConnectionPool readers;
+  private final String url;
+  private Connection writer;
+  private volatile JdbcConnectionPool readers;
+  /** Set on the writer thread when a failure closed the writer's database. */
+  private boolean broken;
   private final WorkerExecutor writeExecutor;
   private final WorkerExecutor readExecutor;
   private final SqlStatements sql;
@@ -38,8 +49,9 @@ public final class Database {
     T run(Connection connection) throws SQLException;
   }
 
-  private Database(Vertx vertx, Connection writer, JdbcConnectionPool readers, SqlStatements sql) {
+  private Database(Vertx vertx, String url, Connection writer, JdbcConnectionPool readers, SqlStatements sql) {
     this.vertx = vertx;
+    this.url = url;
     this.writer = writer;
     this.readers = readers;
     this.writeExecutor = vertx.createSharedWorkerExecutor("outpost-db-writer-" + System.identityHashCode(this), 1);
@@ -57,18 +69,26 @@ public final class Database {
       if (result.migrationsExecuted > 0) {
         LOG.info("Database in {} migrated to schema version {}", folder, result.targetSchemaVersion);
       }
-      var writer = DriverManager.getConnection(url, USER, "");
-      writer.setAutoCommit(false);
-      // Lazy: a range read stops early without the database reading every row it could match.
-      var readers = JdbcConnectionPool.create(url + ";LAZY_QUERY_EXECUTION=TRUE", USER, "");
-      readers.setMaxConnections(READERS);
-      return new Database(vertx, writer, readers, sql);
+      return new Database(vertx, url, writerConnection(url), readerPool(url), sql);
     });
   }
 
   /** The JDBC URL of the database in the folder. */
   static String url(Path folder) {
-    return "jdbc:h2:file:" + folder.toAbsolutePath().resolve("outpost") + ";DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=65536";
+    return "jdbc:h2:file:" + folder.toAbsolutePath().resolve("outpost") + ";DB_CLOSE_ON_EXIT=FALSE;CACHE_SIZE=65536;WRITE_DELAY=0";
+  }
+
+  private static Connection writerConnection(String url) throws SQLException {
+    var writer = DriverManager.getConnection(url, USER, "");
+    writer.setAutoCommit(false);
+    return writer;
+  }
+
+  private static JdbcConnectionPool readerPool(String url) {
+    // Lazy: a range read stops early without the database reading every row it could match.
+    var readers = JdbcConnectionPool.create(url + ";LAZY_QUERY_EXECUTION=TRUE", USER, "");
+    readers.setMaxConnections(READERS);
+    return readers;
   }
 
   /** Flyway for the database at the URL with the SQL migrations of this kind (Java ones are added by the caller). */
@@ -119,6 +139,7 @@ public final class Database {
 
   /** Runs the work on the writer connection and commits; only on the writer thread (inside {@link #write}). */
   <T> T inTransaction(Work<T> work) throws SQLException {
+    reopenIfBroken();
     try {
       T result = work.run(writer);
       writer.commit();
@@ -129,8 +150,30 @@ public final class Database {
       } catch (SQLException rollback) {
         e.addSuppressed(rollback);
       }
+      if (e instanceof SQLException sql && (sql.getErrorCode() == DATABASE_IS_CLOSED || writer.isClosed() || !writer.isValid(1))) {
+        broken = true;
+        LOG.error("the database closed after a failed write ({}); it is opened again with the next write", e.getMessage());
+      }
       throw e;
     }
+  }
+
+  /** After a failure that closed the database (a full disk): a new writer connection opens it again. */
+  private void reopenIfBroken() throws SQLException {
+    if (!broken) {
+      return;
+    }
+    try {
+      writer.close();
+    } catch (SQLException ignored) {
+      // it is broken already
+    }
+    writer = writerConnection(url);
+    var old = readers;
+    readers = readerPool(url);
+    old.dispose();
+    broken = false;
+    LOG.warn("the database is open again");
   }
 
   /** Checks that the database answers. */

@@ -4,6 +4,7 @@ import dev.outpost.cloud.MeasurementStore;
 import dev.outpost.cloud.impl.ClientError;
 import dev.outpost.cloud.impl.CloudException;
 import dev.outpost.cloud.impl.ServerError;
+import dev.outpost.cloud.impl.Unavailable;
 import dev.outpost.protocol.Batch;
 import dev.outpost.protocol.Measurement;
 import dev.outpost.protocol.Upload;
@@ -50,6 +51,8 @@ public final class JdbcMeasurementStore implements MeasurementStore {
   private static final int MAX_GROUP_MEASUREMENTS = 100_000;
   /** Blocks sent to the database per JDBC batch. */
   private static final int BLOCKS_PER_EXECUTE = 64;
+  /** How long senders wait when the database cannot write. */
+  static final long RETRY_AFTER_SECONDS = 5;
 
   private final Vertx vertx;
   private final Database db;
@@ -187,8 +190,19 @@ public final class JdbcMeasurementStore implements MeasurementStore {
     }
   }
 
+  /**
+   * A database failure (a full disk, a database that had to be opened again) is the cloud's
+   * trouble of the moment, not a bug: senders are asked to try again later and keep their data.
+   */
   private static CloudException asCloudException(Exception e) {
-    return e instanceof CloudException c ? c : new ServerError("storing an upload failed: " + e.getMessage(), e);
+    if (e instanceof CloudException c) {
+      return c;
+    }
+    if (e instanceof SQLException) {
+      LOG.warn("storing an upload failed: {}", e.getMessage());
+      return Unavailable.now("the cloud's database cannot store uploads now; send again later", RETRY_AFTER_SECONDS, e);
+    }
+    return new ServerError("storing an upload failed: " + e.getMessage(), e);
   }
 
   private GroupResult insert(Connection c, List<Pending> group) throws SQLException {
