@@ -143,12 +143,12 @@ class OutboxTest {
 
   @Test
   void entriesThatGrowOldWhileWaitingAreDropped() {
-    try (var outbox = Outbox.open(dir.resolve("outbox.db"), new OutboxLimits(1000, Duration.ofSeconds(1)))) {
+    try (var outbox = Outbox.open(dir.resolve("outbox.db"), new OutboxLimits(1000, Duration.ofSeconds(2)))) {
       outbox.record(HUB, measurements(3, 0)).join();
       outbox.store(List.of(new Batch(OTHER, 1, measurements(2, 0)))).join();
-      assertEquals(5, outbox.depth());
+      assertEquals(5, outbox.depth(), "fresh when they came");
 
-      await().atMost(Duration.ofSeconds(10)).until(() -> outbox.depth() == 0);
+      await().atMost(Duration.ofSeconds(15)).until(() -> outbox.depth() == 0);
       assertEquals(5, outbox.expired());
       assertEquals(5, outbox.dropped());
       assertEquals(0, outbox.oldestTime());
