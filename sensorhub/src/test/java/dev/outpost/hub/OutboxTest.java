@@ -229,6 +229,22 @@ class OutboxTest {
   }
 
   @Test
+  void everyOperationCompletesWhenTheOutboxClosesWhileTheyArrive() throws InterruptedException {
+    var outbox = Outbox.open(dir.resolve("outbox.db"), OutboxLimits.DEFAULTS);
+    var futures = new ArrayList<CompletableFuture<Void>>();
+    var writer = new Thread(() -> {
+      for (int i = 0; i < 2000; i++) {
+        futures.add(outbox.record(HUB, measurements(1, i)));
+      }
+    });
+    writer.start();
+    outbox.close();
+    writer.join();
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> futures.stream().allMatch(CompletableFuture::isDone));
+  }
+
+  @Test
   void aClosedOutboxRefusesWork() {
     var outbox = Outbox.open(dir.resolve("outbox.db"), OutboxLimits.DEFAULTS);
     outbox.close();

@@ -204,8 +204,8 @@ public final class MapDbOutbox implements Outbox {
       return result;
     }
     queue.add(op);
-    if (closed) {
-      // the owner may have failed the waiting operations before this one arrived
+    if (closed && queue.remove(op)) {
+      // the owner stopped without taking it: it may have failed the waiting operations before this one came
       result.completeExceptionally(new IllegalStateException("outbox is closed"));
     }
     return result;
