@@ -10,7 +10,8 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * A durable queue of measurement batches on disk. Every measurement is written here before it is
- * sent anywhere, and leaves only when the next hop acknowledged it.
+ * sent anywhere, and leaves when the next hop acknowledged it, or unsent when the {@link OutboxLimits}
+ * (size, age) drop it, which is counted.
  *
  * <p>All work runs on the outbox's own thread; writes that arrive together are committed together
  * (one sync for many appends). A future completes only after the commit, so a completed
@@ -23,10 +24,18 @@ public interface Outbox extends AutoCloseable {
     return MapDbOutbox.open(file, limits);
   }
 
-  /** Appends measurements of {@code source} (this machine), numbering them with its next sequence numbers. */
+  /**
+   * Appends measurements of {@code source} (this machine), numbering them with its next sequence
+   * numbers. Measurements already older than {@link OutboxLimits#maxAge()} use their numbers but are
+   * counted as {@link #expired()} instead of stored.
+   */
   CompletableFuture<Void> record(MachineRef source, List<Measurement> measurements);
 
-  /** Appends batches that other machines sent (a connector storing its hubs' measurements). */
+  /**
+   * Appends batches that other machines sent (a connector storing its hubs' measurements). A batch
+   * whose newest measurement is already older than {@link OutboxLimits#maxAge()} is counted as
+   * {@link #expired()} instead of stored.
+   */
   CompletableFuture<Void> store(List<Batch> batches);
 
   /**
@@ -37,11 +46,13 @@ public interface Outbox extends AutoCloseable {
     return peek(afterKey, Long.MAX_VALUE, maxMeasurements);
   }
 
-  /** Like {@link #peek(long, int)}, only entries with keys up to {@code upToKey} (inclusive). */
+  /**
+   * The oldest entries with {@code afterKey < key <= upToKey}, at most {@code maxMeasurements}
+   * measurements in all but at least one entry if there is any. The upper bound lets a sender drain
+   * fresh first: it notes {@link #lastKey()} when its link comes up, sends what is newer than that,
+   * and fills in the backlog up to it in between.
+   */
   CompletableFuture<List<Entry>> peek(long afterKey, long upToKey, int maxMeasurements);
-
-  /** The key of the newest entry ever committed (0 if none); from any thread. */
-  long lastKey();
 
   /** Removes entries that the next hop acknowledged. */
   CompletableFuture<Void> remove(List<Long> keys);
@@ -52,8 +63,26 @@ public interface Outbox extends AutoCloseable {
   /** Measurements this machine recorded since the outbox was created: the last sequence number given. */
   long recorded();
 
-  /** Measurements dropped since the outbox was created because it was full (oldest first). */
+  /**
+   * Measurements dropped unsent since the outbox was created, for any reason: because it was full
+   * (oldest first) or because they were too old ({@link #expired()} of them).
+   */
   long dropped();
+
+  /** Of {@link #dropped()}, the measurements dropped because they were older than {@link OutboxLimits#maxAge()}. */
+  long expired();
+
+  /**
+   * The key of the newest entry ever committed, 0 if none; keys only grow, so an entry with a greater
+   * key was committed later. Readable from any thread; it changes only after a commit.
+   */
+  long lastKey();
+
+  /**
+   * The time (epoch milliseconds) of the oldest measurement still waiting, 0 when the outbox is empty.
+   * Readable from any thread; it changes only after a commit.
+   */
+  long oldestTime();
 
   @Override
   void close();

@@ -73,16 +73,39 @@ public final class SensorSchedule extends VerticleBase {
 
   /**
    * Every machine reports its outbox as the built-in measurement {@value #OUTBOX_SENSOR}: measurements
-   * waiting ({@code queued}) and dropped since the outbox was made ({@code dropped}, oldest first when
-   * it was full) — WARNING once anything was dropped, so a drop is never silent.
+   * waiting ({@code queued}), the age of the oldest of them ({@code oldestAgeSeconds}, 0 when none
+   * waits), and the measurements dropped unsent since the outbox was made ({@code dropped}, because it
+   * was full or because they were too old; {@code expired} of them for age) — WARNING once anything
+   * was dropped, so a drop is never silent.
    */
   private void reportOutbox() {
+    record(outboxMeasurement(outbox, System.currentTimeMillis()));
+  }
+
+  /** The built-in {@value #OUTBOX_SENSOR} measurement of {@code outbox} at {@code now} (epoch ms). */
+  static Measurement outboxMeasurement(Outbox outbox, long now) {
     long queued = outbox.depth();
+    long expired = outbox.expired(); // before dropped, which includes it and is published first
     long dropped = outbox.dropped();
+    long oldestTime = outbox.oldestTime();
+    double oldestAgeSeconds = oldestTime == 0 ? 0 : Math.max(0, now - oldestTime) / 1000.0;
     var state = dropped > 0 ? dev.outpost.protocol.State.WARNING : dev.outpost.protocol.State.OK;
-    record(new Measurement(OUTBOX_SENSOR, System.currentTimeMillis(), state,
-        Map.of("queued", (double) queued, "dropped", (double) dropped), Map.of(),
-        dropped > 0 ? dropped + " measurements dropped because the outbox was full" : queued + " waiting"));
+    return new Measurement(OUTBOX_SENSOR, now, state,
+        Map.of("queued", (double) queued, "dropped", (double) dropped, "expired", (double) expired,
+            "oldestAgeSeconds", oldestAgeSeconds),
+        Map.of("oldestAgeSeconds", "s"),
+        dropped > 0 ? dropped + " measurements dropped " + whyDropped(dropped - expired, expired) + "; " + queued + " waiting"
+            : queued + " waiting");
+  }
+
+  private static String whyDropped(long full, long expired) {
+    if (expired == 0) {
+      return "because the outbox was full";
+    }
+    if (full == 0) {
+      return "because they were too old";
+    }
+    return "(" + full + " because the outbox was full, " + expired + " because they were too old)";
   }
 
   /**

@@ -9,13 +9,15 @@ import dev.outpost.protocol.Wire;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
+import java.util.NavigableSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.TimeUnit;
 import org.mapdb.Atomic;
 import org.mapdb.BTreeMap;
 import org.mapdb.DB;
@@ -26,50 +28,96 @@ import org.slf4j.LoggerFactory;
 
 /**
  * {@link Outbox} on a MapDB file: a {@code BTreeMap<Long, byte[]>} used as an append log, one
- * entry per batch (a 4-byte measurement count, then the CBOR batch), plus counters for the next
- * key, the next sequence number, the depth and the drops, all changed in the same transaction.
+ * entry per batch (a header with the measurement count and the oldest and newest measurement time,
+ * then the CBOR batch), an index of the entries by their oldest measurement, and counters for the
+ * next key, the next sequence number, the depth and the drops, all changed in the same transaction.
+ * The header lets the limits and the reads count and age entries without decoding them; the index
+ * gives the oldest measurement waiting and the entries that may have expired without a scan.
  *
  * <p>One thread owns the database. It takes every operation waiting in its queue, applies the
- * writes, commits once, and only then answers reads, so a peek never shows data that a crash
- * could still take back.
+ * writes, drops what the limits no longer allow, commits once, and only then answers reads, so a
+ * peek never shows data that a crash could still take back. When no work comes, it wakes every
+ * {@link #IDLE_CHECK} to drop entries that became too old while waiting.
  */
 public final class MapDbOutbox implements Outbox {
   private static final Logger log = LoggerFactory.getLogger(MapDbOutbox.class);
 
+  /** The first layout, with no format marker in the file: a 4-byte measurement count, then the CBOR batch. */
+  private static final int FORMAT_COUNT_ONLY = 1;
+  /** The layout this code writes: {@link #HEADER_BYTES} of header, then the CBOR batch. */
+  static final int FORMAT = 2;
+  /** Measurement count (int), oldest and newest measurement time (long epoch ms). */
+  private static final int HEADER_BYTES = 4 + 8 + 8;
+  /** How long the owner thread waits for work before it checks for expired entries anyway. */
+  private static final Duration IDLE_CHECK = Duration.ofSeconds(2);
+  /** Drops are logged at once, then summed up at most once per this period, so a full outbox does not flood the log. */
+  private static final long DROP_LOG_EVERY_MS = 60_000;
+
+  private final String name;
   private final OutboxLimits limits;
+  private final long maxAgeMillis;
   private final DB db;
   private final BTreeMap<Long, byte[]> entries;
+  /**
+   * {oldest measurement time, key, newest measurement time} of every entry, in that order: the first
+   * holds the oldest measurement waiting, and an expired entry is among those whose oldest measurement
+   * is older than the cutoff. One index rather than a second one by newest time, because each costs
+   * about as much as the entry itself on every append and removal.
+   */
+  private final NavigableSet<long[]> byOldest;
   private final Atomic.Long nextKey;
   private final Atomic.Long nextSeq;
   private final Atomic.Long storedDepth;
   private final Atomic.Long storedDropped;
-  private final AtomicLong depth = new AtomicLong();
-  private final AtomicLong dropped = new AtomicLong();
-  private final AtomicLong recorded = new AtomicLong();
+  private final Atomic.Long storedExpired;
+  /** Measurements in the entries, as the owner thread changes them; {@link #depth} is the committed value. */
+  private long waiting;
+  // What readers see: written by the owner thread after each commit only.
+  private volatile long depth;
+  private volatile long dropped;
+  private volatile long expired;
+  private volatile long recorded;
+  private volatile long lastKey;
+  private volatile long oldestTime;
+  private final DropLog dropLog = new DropLog();
   private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
   private final Thread owner;
   private volatile boolean closed;
-  private volatile long lastKey;
 
   private MapDbOutbox(Path file, OutboxLimits limits) {
+    this.name = file.getFileName().toString();
     this.limits = limits;
+    this.maxAgeMillis = saturatedMillis(limits.maxAge());
     this.db = DBMaker.fileDB(file.toFile())
         .fileMmapEnableIfSupported()
         .transactionEnable()
         .make();
-    this.entries = db.treeMap("entries", Serializer.LONG, Serializer.BYTE_ARRAY)
-        .valuesOutsideNodesEnable()
-        .createOrOpen();
-    this.nextKey = db.atomicLong("nextKey", 1).createOrOpen();
-    this.nextSeq = db.atomicLong("nextSeq", 1).createOrOpen();
-    this.storedDepth = db.atomicLong("depth", 0).createOrOpen();
-    this.storedDropped = db.atomicLong("dropped", 0).createOrOpen();
-    db.commit();
-    depth.set(storedDepth.get());
-    dropped.set(storedDropped.get());
-    recorded.set(nextSeq.get() - 1);
-    lastKey = nextKey.get() - 1;
-    this.owner = new Thread(this::run, "outbox-" + file.getFileName());
+    try {
+      int format = formatOf(file);
+      this.entries = db.treeMap("entries", Serializer.LONG, Serializer.BYTE_ARRAY)
+          .valuesOutsideNodesEnable()
+          .createOrOpen();
+      this.byOldest = db.treeSet("byOldest", Serializer.LONG_ARRAY).createOrOpen();
+      this.nextKey = db.atomicLong("nextKey", 1).createOrOpen();
+      this.nextSeq = db.atomicLong("nextSeq", 1).createOrOpen();
+      this.storedDepth = db.atomicLong("depth", 0).createOrOpen();
+      this.storedDropped = db.atomicLong("dropped", 0).createOrOpen();
+      this.storedExpired = db.atomicLong("expired", 0).createOrOpen();
+      if (format == FORMAT_COUNT_ONLY) {
+        convertFromCountOnly(file);
+      }
+      db.atomicInteger("format", FORMAT).createOrOpen().set(FORMAT);
+      db.commit();
+    } catch (RuntimeException e) {
+      db.rollback();
+      db.close();
+      throw e;
+    }
+    waiting = storedDepth.get();
+    dropped = storedDropped.get();
+    expired = storedExpired.get();
+    publish();
+    this.owner = new Thread(this::run, "outbox-" + name);
     owner.setDaemon(true);
     owner.start();
   }
@@ -105,28 +153,38 @@ public final class MapDbOutbox implements Outbox {
   }
 
   @Override
-  public long lastKey() {
-    return lastKey;
-  }
-
-  @Override
   public CompletableFuture<Void> remove(List<Long> keys) {
     return submit(new Op.Remove(List.copyOf(keys), new CompletableFuture<>()));
   }
 
   @Override
   public long depth() {
-    return depth.get();
+    return depth;
   }
 
   @Override
   public long recorded() {
-    return recorded.get();
+    return recorded;
   }
 
   @Override
   public long dropped() {
-    return dropped.get();
+    return dropped;
+  }
+
+  @Override
+  public long expired() {
+    return expired;
+  }
+
+  @Override
+  public long lastKey() {
+    return lastKey;
+  }
+
+  @Override
+  public long oldestTime() {
+    return oldestTime;
   }
 
   @Override
@@ -146,28 +204,41 @@ public final class MapDbOutbox implements Outbox {
       return result;
     }
     queue.add(op);
+    if (closed && queue.remove(op)) {
+      // the owner stopped without taking it: it may have failed the waiting operations before this one came
+      result.completeExceptionally(new IllegalStateException("outbox is closed"));
+    }
     return result;
   }
 
   private void run() {
-    var batch = new ArrayList<Op>();
+    var ops = new ArrayList<Op>();
     while (true) {
       try {
-        batch.add(queue.take());
+        Op first = queue.poll(IDLE_CHECK.toMillis(), TimeUnit.MILLISECONDS);
+        if (first != null) {
+          ops.add(first);
+        }
       } catch (InterruptedException e) {
         return;
       }
-      queue.drainTo(batch);
-      boolean stop = serve(batch);
-      batch.clear();
+      queue.drainTo(ops);
+      boolean stop = serve(ops);
+      ops.clear();
       if (stop) {
         return;
       }
     }
   }
 
-  /** Applies the writes, commits once, then answers reads. Returns true when closed. */
+  /**
+   * Applies the writes, drops what is too old and then what is too much, commits once, then answers
+   * reads. With no operations it only expires. Returns true when closed.
+   */
   private boolean serve(List<Op> ops) {
+    long now = System.currentTimeMillis();
+    long cutoff = now - maxAgeMillis;
+    var drops = new Drops();
     var applied = new ArrayList<Op>(ops.size());
     var reads = new ArrayList<Op.Peek>();
     Op.Close close = null;
@@ -176,18 +247,13 @@ public final class MapDbOutbox implements Outbox {
         if (op instanceof Op.Append r) {
           long seq = nextSeq.get();
           nextSeq.set(seq + r.measurements().size());
-          append(new Batch(r.source(), seq, r.measurements()));
+          append(new Batch(r.source(), seq, r.measurements()), cutoff, drops);
           applied.add(op);
         } else if (op instanceof Op.StoreBatches s) {
-          s.batches().forEach(this::append);
+          s.batches().forEach(batch -> append(batch, cutoff, drops));
           applied.add(op);
         } else if (op instanceof Op.Remove rm) {
-          for (Long key : rm.keys()) {
-            byte[] value = entries.remove(key);
-            if (value != null) {
-              depth.addAndGet(-countOf(value));
-            }
-          }
+          rm.keys().forEach(this::removeEntry);
           applied.add(op);
         } else if (op instanceof Op.Peek p) {
           reads.add(p);
@@ -198,26 +264,15 @@ public final class MapDbOutbox implements Outbox {
         op.result().completeExceptionally(e);
       }
     }
-    if (!applied.isEmpty()) {
-      enforceLimit();
-      storedDepth.set(depth.get());
-      storedDropped.set(dropped.get());
-      try {
-        db.commit();
-        recorded.set(nextSeq.get() - 1);
-        lastKey = nextKey.get() - 1;
-      } catch (RuntimeException e) {
-        log.error("outbox commit failed; {} writes refused", applied.size(), e);
-        db.rollback();
-        depth.set(storedDepth.get());
-        dropped.set(storedDropped.get());
-        applied.forEach(op -> op.result().completeExceptionally(e));
-        applied.clear();
-      }
-      applied.forEach(op -> op.result().complete(null));
+    expire(cutoff, drops);
+    enforceLimit(drops);
+    if (!applied.isEmpty() || drops.any()) {
+      commit(applied, drops);
     }
+    dropLog.report(now);
     reads.forEach(this::answer);
     if (close != null) {
+      dropLog.flush();
       closed = true;
       db.close();
       close.result().complete(null);
@@ -227,36 +282,104 @@ public final class MapDbOutbox implements Outbox {
     return false;
   }
 
-  private void append(Batch batch) {
+  /** Commits the cycle's changes with the counters, then publishes them and answers the writes. */
+  private void commit(List<Op> applied, Drops drops) {
+    long droppedNow = dropped + drops.fullMeasurements + drops.expiredMeasurements;
+    long expiredNow = expired + drops.expiredMeasurements;
+    storedDepth.set(waiting);
+    storedDropped.set(droppedNow);
+    storedExpired.set(expiredNow);
+    try {
+      db.commit();
+    } catch (RuntimeException e) {
+      log.error("outbox commit failed; {} writes refused", applied.size(), e);
+      db.rollback();
+      waiting = storedDepth.get();
+      applied.forEach(op -> op.result().completeExceptionally(e));
+      return;
+    }
+    dropped = droppedNow; // before expired: a reader that reads expired first never sees dropped < expired
+    expired = expiredNow;
+    publish();
+    dropLog.add(drops);
+    applied.forEach(op -> op.result().complete(null));
+  }
+
+  /** Makes the committed state readable from other threads. */
+  private void publish() {
+    depth = waiting;
+    recorded = nextSeq.get() - 1;
+    lastKey = nextKey.get() - 1;
+    oldestTime = byOldest.isEmpty() ? 0 : byOldest.first()[0];
+  }
+
+  /** Writes the batch as the next entry, or only counts it when its newest measurement is already too old. */
+  private void append(Batch batch, long cutoff, Drops drops) {
+    var span = Span.of(batch);
+    int count = batch.measurements().size();
+    if (span.newest() < cutoff) {
+      drops.expired(count);
+      return;
+    }
     byte[] cbor = Wire.toCbor(batch);
-    byte[] value = ByteBuffer.allocate(4 + cbor.length).putInt(batch.measurements().size()).put(cbor).array();
+    byte[] value = header(count, span, cbor.length).put(cbor).array();
     long key = nextKey.get();
     nextKey.set(key + 1);
     entries.put(key, value);
-    depth.addAndGet(batch.measurements().size());
+    byOldest.add(span.indexRow(key));
+    waiting += count;
   }
 
-  private void enforceLimit() {
-    while (depth.get() > limits.maxMeasurements() && !entries.isEmpty()) {
-      Map.Entry<Long, byte[]> oldest = entries.pollFirstEntry();
-      int count = countOf(oldest.getValue());
-      depth.addAndGet(-count);
-      dropped.addAndGet(count);
-      log.warn("outbox full: dropped {} oldest measurements", count);
+  /** Removes one entry and its index rows; returns its measurement count, 0 when there was no such entry. */
+  private int removeEntry(long key) {
+    byte[] value = entries.remove(key);
+    if (value == null) {
+      return 0;
+    }
+    var header = ByteBuffer.wrap(value, 0, HEADER_BYTES);
+    int count = header.getInt();
+    byOldest.remove(new Span(header.getLong(), header.getLong()).indexRow(key));
+    waiting -= count;
+    return count;
+  }
+
+  /**
+   * Drops every entry whose newest measurement is older than {@code cutoff}. It looks only at entries
+   * whose oldest measurement is older: those that expired, and the few that span the cutoff.
+   */
+  private void expire(long cutoff, Drops drops) {
+    var expiredKeys = new ArrayList<Long>();
+    for (long[] row : byOldest) {
+      if (row[0] >= cutoff) {
+        break;
+      }
+      if (row[2] < cutoff) {
+        expiredKeys.add(row[1]);
+      }
+    }
+    expiredKeys.forEach(key -> drops.expired(removeEntry(key)));
+  }
+
+  /** Drops the oldest entries while the outbox holds more than its limit. */
+  private void enforceLimit(Drops drops) {
+    while (waiting > limits.maxMeasurements() && !entries.isEmpty()) {
+      drops.full(removeEntry(entries.firstKey()));
     }
   }
 
   private void answer(Op.Peek peek) {
     try {
       var found = new ArrayList<Entry>();
-      int measurements = 0;
-      for (var e : entries.subMap(peek.afterKey(), false, peek.upToKey(), true).entrySet()) {
-        int count = countOf(e.getValue());
-        if (!found.isEmpty() && measurements + count > peek.maxMeasurements()) {
-          break;
+      if (peek.upToKey() > peek.afterKey()) {
+        int measurements = 0;
+        for (var e : entries.subMap(peek.afterKey(), false, peek.upToKey(), true).entrySet()) {
+          int count = ByteBuffer.wrap(e.getValue(), 0, 4).getInt();
+          if (!found.isEmpty() && measurements + count > peek.maxMeasurements()) {
+            break;
+          }
+          found.add(new Entry(e.getKey(), decode(e.getValue(), HEADER_BYTES)));
+          measurements += count;
         }
-        found.add(new Entry(e.getKey(), decode(e.getValue())));
-        measurements += count;
       }
       peek.result().complete(found);
     } catch (RuntimeException e) {
@@ -264,12 +387,135 @@ public final class MapDbOutbox implements Outbox {
     }
   }
 
-  private static int countOf(byte[] value) {
-    return ByteBuffer.wrap(value, 0, 4).getInt();
+  /** A buffer for an entry's value with its header written, room left for {@code cborLength} bytes of CBOR. */
+  private static ByteBuffer header(int count, Span span, int cborLength) {
+    return ByteBuffer.allocate(HEADER_BYTES + cborLength).putInt(count).putLong(span.oldest()).putLong(span.newest());
   }
 
-  private static Batch decode(byte[] value) {
-    return Wire.fromCbor(java.util.Arrays.copyOfRange(value, 4, value.length), Batch.class);
+  private static Batch decode(byte[] value, int cborOffset) {
+    return Wire.fromCbor(Arrays.copyOfRange(value, cborOffset, value.length), Batch.class);
+  }
+
+  /**
+   * The layout of the file just opened: the marker if there is one, {@link #FORMAT_COUNT_ONLY} for a
+   * file written before the marker existed, {@link #FORMAT} for a new file.
+   */
+  private int formatOf(Path file) {
+    if (!db.exists("format")) {
+      return db.exists("entries") ? FORMAT_COUNT_ONLY : FORMAT;
+    }
+    int format = db.atomicInteger("format").open().get();
+    if (format != FORMAT) {
+      throw new IllegalStateException("outbox " + file + " has format " + format + ", this version reads "
+          + FORMAT_COUNT_ONLY + " and " + FORMAT + " (was it written by a newer Outpost?)");
+    }
+    return format;
+  }
+
+  /**
+   * Rewrites every entry of a {@link #FORMAT_COUNT_ONLY} file with the new header and fills the
+   * index, in the transaction that opens the file: a crash leaves the old file to convert again.
+   * Keys, sequence numbers, depth and drops stay as they are.
+   */
+  private void convertFromCountOnly(Path file) {
+    long converted = 0;
+    for (var e : entries.entrySet()) {
+      long key = e.getKey();
+      byte[] old = e.getValue();
+      Batch batch;
+      try {
+        batch = decode(old, 4);
+      } catch (RuntimeException unreadable) {
+        throw new IllegalStateException("outbox " + file + " cannot be converted to format " + FORMAT + ": entry "
+            + key + " is unreadable: " + unreadable.getMessage(), unreadable);
+      }
+      var span = Span.of(batch);
+      int cborLength = old.length - 4;
+      entries.put(key, header(batch.measurements().size(), span, cborLength).put(old, 4, cborLength).array());
+      byOldest.add(span.indexRow(key));
+      converted++;
+    }
+    log.info("converted outbox {} to format {}: {} entries", file, FORMAT, converted);
+  }
+
+  /** Milliseconds of {@code duration}, or {@link Long#MAX_VALUE} (nothing ever expires) beyond that. */
+  private static long saturatedMillis(Duration duration) {
+    try {
+      return duration.toMillis();
+    } catch (ArithmeticException e) {
+      return Long.MAX_VALUE;
+    }
+  }
+
+  /** The time of the oldest and of the newest measurement of an entry (epoch ms). */
+  private record Span(long oldest, long newest) {
+    static Span of(Batch batch) {
+      long oldest = Long.MAX_VALUE;
+      long newest = Long.MIN_VALUE;
+      for (Measurement m : batch.measurements()) {
+        oldest = Math.min(oldest, m.time());
+        newest = Math.max(newest, m.time());
+      }
+      return new Span(oldest, newest);
+    }
+
+    /** The entry's row in {@code byOldest}. */
+    long[] indexRow(long key) {
+      return new long[] {oldest, key, newest};
+    }
+  }
+
+  /** The measurements one cycle dropped, by reason. */
+  private static final class Drops {
+    long fullMeasurements;
+    long expiredMeasurements;
+
+    void full(int count) {
+      fullMeasurements += count;
+    }
+
+    void expired(int count) {
+      expiredMeasurements += count;
+    }
+
+    boolean any() {
+      return fullMeasurements > 0 || expiredMeasurements > 0;
+    }
+  }
+
+  /** Sums committed drops and logs them as one warning at most every {@link #DROP_LOG_EVERY_MS}. */
+  private final class DropLog {
+    private long full;
+    private long tooOld;
+    private long lastWarning = Long.MIN_VALUE;
+
+    void add(Drops drops) {
+      full += drops.fullMeasurements;
+      tooOld += drops.expiredMeasurements;
+    }
+
+    /** Logs what was dropped since the last warning, unless that was less than a period ago. */
+    void report(long now) {
+      if (lastWarning != Long.MIN_VALUE && now - lastWarning < DROP_LOG_EVERY_MS) {
+        return;
+      }
+      if (flush()) {
+        lastWarning = now;
+      }
+    }
+
+    /** Logs what was dropped since the last warning, if anything; returns whether it logged. */
+    boolean flush() {
+      if (full == 0 && tooOld == 0) {
+        return false;
+      }
+      log.warn("outbox {} dropped {} measurements unsent: {} oldest because it held more than {}, {} older than {}"
+              + " ({} dropped in all, {} waiting)",
+          name, full + tooOld, full, limits.maxMeasurements(), tooOld, limits.maxAge(), dropped, depth);
+      full = 0;
+      tooOld = 0;
+      return true;
+    }
   }
 
   private sealed interface Op {
