@@ -110,6 +110,8 @@ public final class CloudUplink extends VerticleBase {
           inFlight--;
           List<Long> keys = entries.stream().map(Outbox.Entry::key).toList();
           if (result.failed()) {
+            // The cloud may have stored it before the answer was lost.
+            outbox.mayHaveArrived(keys);
             retry("cloud unreachable: " + result.cause().getMessage());
           } else {
             answered(result.result(), keys, upload);

@@ -374,6 +374,10 @@ public final class ConnectorLink extends VerticleBase {
       return;
     }
     socket = null;
+    if (!inFlight.isEmpty()) {
+      // The connector may have stored frames whose acknowledgement the link took with it.
+      outbox.mayHaveArrived(inFlight.values().stream().flatMap(List::stream).toList());
+    }
     inFlight.clear();
     if (unlinkedSince == 0) {
       unlinkedSince = System.currentTimeMillis();

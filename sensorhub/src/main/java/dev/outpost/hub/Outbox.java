@@ -32,9 +32,9 @@ public interface Outbox extends AutoCloseable {
   CompletableFuture<Void> record(MachineRef source, List<Measurement> measurements);
 
   /**
-   * Appends batches that other machines sent (a connector storing its hubs' measurements). A batch
-   * whose newest measurement is already older than {@link OutboxLimits#maxAge()} is counted as
-   * {@link #expired()} instead of stored.
+   * Appends batches that other machines sent (a connector storing its hubs' measurements). Their
+   * age here counts from their arrival, by this machine's clock: the sending hub already dropped
+   * what was too old by its own clock, and a hub whose clock is off must not lose its data here.
    */
   CompletableFuture<Void> store(List<Batch> batches);
 
@@ -56,6 +56,14 @@ public interface Outbox extends AutoCloseable {
 
   /** Removes entries that the next hop acknowledged. */
   CompletableFuture<Void> remove(List<Long> keys);
+
+  /**
+   * Entries that were sent but whose acknowledgement was lost with the link: the next hop may have
+   * them. When the outbox is full they are dropped last (they go again on the next link, and the
+   * cloud discards repeats), so that {@link #dropped()} counts only what surely never arrived.
+   * Kept in memory until they are removed.
+   */
+  CompletableFuture<Void> mayHaveArrived(List<Long> keys);
 
   /** Measurements waiting. */
   long depth();

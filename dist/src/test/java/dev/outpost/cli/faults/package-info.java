@@ -10,8 +10,7 @@
  *   mvn -B -o verify -pl dist -am -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false -Dit.test='*FaultIT'
  * </pre>
  * Keep {@code -am}: without it Maven takes the other modules from the shared local repository,
- * which may hold another branch's snapshots. {@code -Doutpost.faults.knownBugs=true} also runs the tests that show known product bugs
- * ({@link dev.outpost.cli.faults.KnownBugs}); {@code -Doutpost.faults.outage=PT30S} shortens the
+ * which may hold another branch's snapshots. {@code -Doutpost.faults.outage=PT30S} shortens the
  * cloud outage for a local run. When a test fails, the ends of the processes' logs are attached to
  * the failure and the whole logs kept in {@code dist/target/fault-logs/}.
  */

@@ -80,6 +80,22 @@ public final class MapDbOutbox implements Outbox {
   private volatile long lastKey;
   private volatile long oldestTime;
   private final DropLog dropLog = new DropLog();
+  /**
+   * Entries dropped lately (key → {measurements, 1 if for age}): an entry can be dropped while a
+   * frame that carries it is on its way, and the next hop may still take it. When its acknowledgement
+   * comes ({@link #remove}), it was delivered after all and no longer counts as dropped, so that
+   * {@code dropped} is exactly what never arrived. Owner thread only; the newest
+   * {@value #RECENT_DROPS} drops are kept (more than any window of frames in flight).
+   */
+  private final java.util.LinkedHashMap<Long, int[]> recentDrops = new java.util.LinkedHashMap<>(16, 0.75f, false) {
+    @Override
+    protected boolean removeEldestEntry(java.util.Map.Entry<Long, int[]> eldest) {
+      return size() > RECENT_DROPS;
+    }
+  };
+  private static final int RECENT_DROPS = 100_000;
+  /** Entries that may have arrived although unacknowledged ({@link #mayHaveArrived}); owner thread only. */
+  private final java.util.Set<Long> unsure = new java.util.HashSet<>();
   private final BlockingQueue<Op> queue = new LinkedBlockingQueue<>();
   private final Thread owner;
   private volatile boolean closed;
@@ -155,6 +171,11 @@ public final class MapDbOutbox implements Outbox {
   @Override
   public CompletableFuture<Void> remove(List<Long> keys) {
     return submit(new Op.Remove(List.copyOf(keys), new CompletableFuture<>()));
+  }
+
+  @Override
+  public CompletableFuture<Void> mayHaveArrived(List<Long> keys) {
+    return submit(new Op.MayHaveArrived(List.copyOf(keys), new CompletableFuture<>()));
   }
 
   @Override
@@ -247,14 +268,25 @@ public final class MapDbOutbox implements Outbox {
         if (op instanceof Op.Append r) {
           long seq = nextSeq.get();
           nextSeq.set(seq + r.measurements().size());
-          append(new Batch(r.source(), seq, r.measurements()), cutoff, drops);
+          var batch = new Batch(r.source(), seq, r.measurements());
+          append(batch, Span.of(batch), cutoff, drops);
           applied.add(op);
         } else if (op instanceof Op.StoreBatches s) {
-          s.batches().forEach(batch -> append(batch, cutoff, drops));
+          s.batches().forEach(batch -> append(batch, new Span(now, now), cutoff, drops));
           applied.add(op);
         } else if (op instanceof Op.Remove rm) {
-          rm.keys().forEach(this::removeEntry);
+          for (long key : rm.keys()) {
+            if (removeEntry(key) == 0) {
+              int[] dropped = recentDrops.remove(key);
+              if (dropped != null) {
+                drops.delivered(dropped[0], dropped[1] == 1);
+              }
+            }
+          }
           applied.add(op);
+        } else if (op instanceof Op.MayHaveArrived m) {
+          m.keys().stream().filter(entries::containsKey).forEach(unsure::add);
+          m.result().complete(null);
         } else if (op instanceof Op.Peek p) {
           reads.add(p);
         } else if (op instanceof Op.Close c) {
@@ -284,8 +316,8 @@ public final class MapDbOutbox implements Outbox {
 
   /** Commits the cycle's changes with the counters, then publishes them and answers the writes. */
   private void commit(List<Op> applied, Drops drops) {
-    long droppedNow = dropped + drops.fullMeasurements + drops.expiredMeasurements;
-    long expiredNow = expired + drops.expiredMeasurements;
+    long droppedNow = dropped + drops.fullMeasurements + drops.expiredMeasurements - drops.deliveredMeasurements;
+    long expiredNow = expired + drops.expiredMeasurements - drops.deliveredExpired;
     storedDepth.set(waiting);
     storedDropped.set(droppedNow);
     storedExpired.set(expiredNow);
@@ -313,9 +345,11 @@ public final class MapDbOutbox implements Outbox {
     oldestTime = byOldest.isEmpty() ? 0 : byOldest.first()[0];
   }
 
-  /** Writes the batch as the next entry, or only counts it when its newest measurement is already too old. */
-  private void append(Batch batch, long cutoff, Drops drops) {
-    var span = Span.of(batch);
+  /**
+   * Writes the batch as the next entry with its times (its measurements' own, or its arrival for
+   * batches of other machines), or only counts it when it is already too old.
+   */
+  private void append(Batch batch, Span span, long cutoff, Drops drops) {
     int count = batch.measurements().size();
     if (span.newest() < cutoff) {
       drops.expired(count);
@@ -333,6 +367,7 @@ public final class MapDbOutbox implements Outbox {
   /** Removes one entry and its index rows; returns its measurement count, 0 when there was no such entry. */
   private int removeEntry(long key) {
     byte[] value = entries.remove(key);
+    unsure.remove(key);
     if (value == null) {
       return 0;
     }
@@ -357,13 +392,24 @@ public final class MapDbOutbox implements Outbox {
         expiredKeys.add(row[1]);
       }
     }
-    expiredKeys.forEach(key -> drops.expired(removeEntry(key)));
+    for (long key : expiredKeys) {
+      int count = removeEntry(key);
+      drops.expired(count);
+      recentDrops.put(key, new int[] {count, 1});
+    }
   }
 
-  /** Drops the oldest entries while the outbox holds more than its limit. */
+  /** Drops the oldest entries (those that may have arrived last) while the outbox holds more than its limit. */
   private void enforceLimit(Drops drops) {
     while (waiting > limits.maxMeasurements() && !entries.isEmpty()) {
-      drops.full(removeEntry(entries.firstKey()));
+      long key = entries.firstKey();
+      // entries that may have arrived go last: dropped, they would count although delivered
+      while (unsure.contains(key) && entries.higherKey(key) != null) {
+        key = entries.higherKey(key);
+      }
+      int count = removeEntry(key);
+      drops.full(count);
+      recentDrops.put(key, new int[] {count, 0});
     }
   }
 
@@ -469,6 +515,16 @@ public final class MapDbOutbox implements Outbox {
   private static final class Drops {
     long fullMeasurements;
     long expiredMeasurements;
+    /** Dropped earlier, yet acknowledged by the next hop now: they arrived. */
+    long deliveredMeasurements;
+    long deliveredExpired;
+
+    void delivered(int count, boolean expired) {
+      deliveredMeasurements += count;
+      if (expired) {
+        deliveredExpired += count;
+      }
+    }
 
     void full(int count) {
       fullMeasurements += count;
@@ -479,7 +535,7 @@ public final class MapDbOutbox implements Outbox {
     }
 
     boolean any() {
-      return fullMeasurements > 0 || expiredMeasurements > 0;
+      return fullMeasurements > 0 || expiredMeasurements > 0 || deliveredMeasurements > 0;
     }
   }
 
@@ -528,6 +584,9 @@ public final class MapDbOutbox implements Outbox {
     }
 
     record Peek(long afterKey, long upToKey, int maxMeasurements, CompletableFuture<List<Entry>> result) implements Op {
+    }
+
+    record MayHaveArrived(List<Long> keys, CompletableFuture<Void> result) implements Op {
     }
 
     record Remove(List<Long> keys, CompletableFuture<Void> result) implements Op {
