@@ -56,7 +56,7 @@ class TokenCommandIT {
       var badRole = outpost(site.password(), "token", "create", "--cloud", cloud, "--organisation", "o", "--user", "u",
           "--site", "x", "--role", "boss");
       assertEquals(2, badRole.exit());
-      assertTrue(badRole.err().contains("--role must be connector or hub"), badRole.err());
+      assertTrue(badRole.err().contains("--role must be connector, hub or relay"), badRole.err());
     } finally {
       site.stop();
     }
