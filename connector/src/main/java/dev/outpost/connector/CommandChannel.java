@@ -31,6 +31,9 @@ public final class CommandChannel extends VerticleBase {
   private final Dialer dialer;
   private final HubConfigs hubConfigs;
   private Channel channel;
+  /** Hubs' enrolment requests that came while the channel was down; sent when it opens. */
+  private final List<ChannelMessage.EnrolHub> enrolmentsWaiting = new java.util.ArrayList<>();
+  private static final int MAX_ENROLMENTS_WAITING = 1_000;
   private int failures;
   private boolean stopped;
 
@@ -56,8 +59,9 @@ public final class CommandChannel extends VerticleBase {
     vertx.eventBus().<ChannelMessage.EnrolHub>consumer(ConnectorAddresses.HUB_ENROL, message -> {
       if (channel != null) {
         channel.send(Wire.toJsonString(message.body()));
-      } else {
-        log.info("a hub asks to be enrolled while the cloud is out of reach; it will ask again");
+      } else if (enrolmentsWaiting.size() < MAX_ENROLMENTS_WAITING) {
+        log.info("a hub asks to be enrolled while the cloud is out of reach; passed on when the channel opens");
+        enrolmentsWaiting.add(message.body());
       }
     });
     vertx.eventBus().<String>consumer(ConnectorAddresses.SUPPORT_CHANGED, message -> {
@@ -123,6 +127,8 @@ public final class CommandChannel extends VerticleBase {
           channel = opened;
           failures = 0;
           log.info("command channel open via {}", dialer.currentRoute());
+          enrolmentsWaiting.forEach(enrol -> opened.send(Wire.toJsonString(enrol)));
+          enrolmentsWaiting.clear();
           vertx.eventBus().publish(ConnectorAddresses.CHANNEL_OPENED, null);
         })
         .onFailure(e -> reconnectLater(e.getMessage()));

@@ -74,6 +74,8 @@ public final class ConnectorLink extends VerticleBase {
   /** Every connector discovery reported, by uid: where to go when an admin moves this hub. */
   private final Map<String, String> seen = new HashMap<>();
   private static final long ENROL_AGAIN_MS = 30_000;
+  /** Bumped by every enrolment request and answer, so a stale re-ask timer does nothing. */
+  private long enrolAsks;
 
   public ConnectorLink(MachineRef machine, HubConfig config, Outbox outbox, LongSupplier configVersion) {
     this.machine = machine;
@@ -317,9 +319,17 @@ public final class ConnectorLink extends VerticleBase {
   private void askToEnrol(WebSocket ws) {
     var request = new Enrolment.Request(Wire.VERSION, config.token(), pending.csr(), machine.name(), machine.role());
     ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.Enrol(request))));
+    long asked = ++enrolAsks;
+    // No answer at all (the connector lost it, e.g. its cloud link was down): ask again.
+    vertx.setTimer(ENROL_AGAIN_MS, id -> {
+      if (socket == ws && pending != null && enrolAsks == asked) {
+        askToEnrol(ws);
+      }
+    });
   }
 
   private void enrolment(LanMessage.EnrolmentState state) {
+    enrolAsks++;
     WebSocket ws = socket;
     if (ws == null) {
       return;
