@@ -210,13 +210,14 @@ class EnrolmentTest {
     byte[] upload = uploadOf("conn-revoked", new MachineRef("conn-revoked", "C", Role.CONNECTOR));
     assertEquals(200, connector.upload(upload).statusCode());
     var closed = new AtomicBoolean();
-    var ws = await(test.vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
-            .setSsl(true).setVerifyHost(true)
-            .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(connector.folder().resolve("ca.pem").toString()))
-            .setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
-                .setKeyPath(connector.folder().resolve("identity.key").toString())
-                .setCertPath(connector.folder().resolve("identity.pem").toString())))
-        .connect(test.cloud.port(), "127.0.0.1", "/device/v1/channel"));
+    // The client is kept in a variable: one that nothing refers to may be collected mid-handshake.
+    var client = test.vertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
+        .setSsl(true).setVerifyHost(true)
+        .setTrustOptions(new io.vertx.core.net.PemTrustOptions().addCertPath(connector.folder().resolve("ca.pem").toString()))
+        .setKeyCertOptions(new io.vertx.core.net.PemKeyCertOptions()
+            .setKeyPath(connector.folder().resolve("identity.key").toString())
+            .setCertPath(connector.folder().resolve("identity.pem").toString())));
+    var ws = await(client.connect(test.cloud.port(), "127.0.0.1", "/device/v1/channel"));
     ws.closeHandler(v -> closed.set(true));
 
     var revoked = test.post("/api/v1/machines/conn-revoked/revoke", new JsonObject());
@@ -227,6 +228,7 @@ class EnrolmentTest {
     assertEquals(403, refused.statusCode(), refused.bodyAsString());
     assertError(test.enrol("conn-revoked", MachineKeys.generate(), Role.CONNECTOR, test.enrolmentToken(Role.CONNECTOR)), 409, "another key");
     assertEquals("revoked", test.get("/api/v1/machines?state=revoked").bodyAsJsonArray().getJsonObject(0).getString("state"));
+    await(client.close());
   }
 
   @Test
