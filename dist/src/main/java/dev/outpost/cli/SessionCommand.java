@@ -3,10 +3,9 @@ package dev.outpost.cli;
 import dev.outpost.transport.ProxyConfig;
 import dev.outpost.transport.session.OperatorTunnel;
 import java.net.InetSocketAddress;
-import java.net.URI;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code outpost session open}: the operator's tunnel to a device on a site. */
@@ -28,14 +27,8 @@ final class SessionCommand implements Runnable {
           "Prints one line when ready and one per stream; Ctrl-C ends the session.",
           "The password comes from the environment variable OUTPOST_PASSWORD or a prompt, never an argument."})
   static final class Open implements Callable<Integer> {
-    @Option(names = "--cloud", required = true, paramLabel = "URL", description = "The cloud, e.g. https://cloud.example.net")
-    URI cloud;
-
-    @Option(names = "--organisation", required = true, paramLabel = "ORG")
-    String organisation;
-
-    @Option(names = "--user", required = true, paramLabel = "USER")
-    String user;
+    @Mixin
+    CloudLogin.Options cloudLogin;
 
     @Option(names = "--device", required = true, paramLabel = "NAME_OR_UID", description = "The connector, by name or uid.")
     String device;
@@ -54,17 +47,12 @@ final class SessionCommand implements Runnable {
     @Option(names = "--proxy", paramLabel = "HOST:PORT", description = "An HTTP proxy towards the relays.")
     String proxy;
 
-    @Option(names = "--ca", paramLabel = "FILE",
-        description = "PEM file of the CA that signed the cloud's certificate (default: the system's trusted CAs).")
-    Path ca;
-
     @Override
     public Integer call() throws Exception {
-      if (!"https".equals(cloud.getScheme())) {
-        throw new UserError("--cloud must be an https:// address");
-      }
+      var cloud = cloudLogin.cloud();
       var address = listenAddress(listen);
-      var login = new OperatorTunnel.Login(cloud, CloudLogin.trust(ca), organisation, user, CloudLogin.password());
+      var login = new OperatorTunnel.Login(cloud, cloudLogin.trust(), cloudLogin.organisation, cloudLogin.user,
+          CloudLogin.password());
       ProxyConfig proxyConfig = null;
       if (proxy != null) {
         int colon = proxy.lastIndexOf(':');

@@ -1,9 +1,8 @@
 package dev.outpost.cli;
 
-import java.net.URI;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code outpost token create}: an enrolment token for a connector or for a site's hubs. */
@@ -25,14 +24,8 @@ final class TokenCommand implements Runnable {
           "A connector token works once; a hub token serves every hub of the site until it expires.",
           "The password comes from the environment variable OUTPOST_PASSWORD or a prompt, never an argument."})
   static final class Create implements Callable<Integer> {
-    @Option(names = "--cloud", required = true, paramLabel = "URL", description = "The cloud, e.g. https://cloud.example.net")
-    URI cloud;
-
-    @Option(names = "--organisation", required = true, paramLabel = "ORG")
-    String organisation;
-
-    @Option(names = "--user", required = true, paramLabel = "USER")
-    String user;
+    @Mixin
+    CloudLogin.Options login;
 
     @Option(names = "--site", required = true, paramLabel = "NAME", description = "The site's name.")
     String site;
@@ -43,20 +36,14 @@ final class TokenCommand implements Runnable {
     @Option(names = "--valid-hours", paramLabel = "HOURS", description = "How long the token is valid (default 24, at most 720).")
     Integer validHours;
 
-    @Option(names = "--ca", paramLabel = "FILE",
-        description = "PEM file of the CA that signed the cloud's certificate (default: the system's trusted CAs).")
-    Path ca;
-
     @Override
     public Integer call() throws Exception {
       if (!role.equals("connector") && !role.equals("hub") && !role.equals("relay")) {
         throw new UserError("--role must be connector, hub or relay, not " + role);
       }
-      if (!"https".equals(cloud.getScheme())) {
-        throw new UserError("--cloud must be an https:// address");
-      }
+      var cloud = login.cloud();
       String password = new String(CloudLogin.password());
-      var admin = AdminClient.login(cloud, CloudLogin.trust(ca), organisation, user, password);
+      var admin = AdminClient.login(cloud, login.trust(), login.organisation, login.user, password);
       int siteId = admin.site(site);
       System.out.println(admin.enrolmentToken(siteId, role, validHours));
       return 0;

@@ -3,6 +3,7 @@ package dev.outpost.transport.session;
 import dev.outpost.crypto.MachineKeys;
 import dev.outpost.protocol.RelayInfo;
 import dev.outpost.transport.ProxyConfig;
+import dev.outpost.transport.impl.Route;
 import dev.outpost.transport.session.impl.SingleKeyManager;
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +19,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.List;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -101,7 +101,7 @@ public final class RelayClient {
       throws IOException {
     SSLContext context = context(relay, credentials);
     var failures = new ArrayList<String>();
-    for (var route : routes(relay)) {
+    for (var route : Route.all(relay.endpoints(), relay.ports())) {
       Socket raw = null;
       try {
         raw = proxy == null ? direct(route, timeout) : throughProxy(route, proxy, timeout);
@@ -120,37 +120,6 @@ public final class RelayClient {
       }
     }
     throw new IOException("relay " + relay.name() + " is not reachable: " + String.join("; ", failures));
-  }
-
-  private record Route(String host, int port) {
-    @Override
-    public String toString() {
-      return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
-    }
-  }
-
-  private static List<Route> routes(RelayInfo relay) {
-    var routes = new ArrayList<Route>();
-    for (String endpoint : relay.endpoints()) {
-      String host = endpoint;
-      int port = 0;
-      if (endpoint.startsWith("[")) {
-        int close = endpoint.indexOf(']');
-        host = endpoint.substring(1, close);
-        port = endpoint.length() > close + 2 ? Integer.parseInt(endpoint.substring(close + 2)) : 0;
-      } else if (endpoint.indexOf(':') > 0 && endpoint.indexOf(':') == endpoint.lastIndexOf(':')) {
-        host = endpoint.substring(0, endpoint.indexOf(':'));
-        port = Integer.parseInt(endpoint.substring(endpoint.indexOf(':') + 1));
-      }
-      if (port > 0) {
-        routes.add(new Route(host, port));
-      } else {
-        for (int each : relay.ports()) {
-          routes.add(new Route(host, each));
-        }
-      }
-    }
-    return routes;
   }
 
   private static Socket direct(Route route, Duration timeout) throws IOException {
