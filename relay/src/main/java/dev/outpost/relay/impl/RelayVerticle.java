@@ -17,6 +17,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.ClientAuth;
 import io.vertx.core.net.NetServer;
 import io.vertx.core.net.NetServerOptions;
+import io.vertx.core.net.OpenSSLEngineOptions;
 import io.vertx.core.net.NetSocket;
 import io.vertx.core.net.TrustOptions;
 import java.security.MessageDigest;
@@ -99,6 +100,9 @@ final class RelayVerticle extends VerticleBase {
     options.setTrustOptions(TrustOptions.wrap(new AnyWellFormedChain()));
     options.setClientAuth(ClientAuth.REQUEST);
     CIPHER_SUITES.forEach(options::addEnabledCipherSuite);
+    if (OpenSSLEngineOptions.isAvailable()) {
+      options.setSslEngineOptions(new OpenSSLEngineOptions());
+    }
     long now = System.nanoTime();
     total = new TokenBucket(config.bytesPerSecondTotal(), now);
     meter.sample(now, 0);

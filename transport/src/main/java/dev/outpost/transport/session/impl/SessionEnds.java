@@ -31,6 +31,8 @@ public final class SessionEnds {
   public static final String PROTOCOL = "TLSv1.3";
   /** Name given to the TLS client; it has no dot, so no SNI is sent and the relay learns nothing from it. */
   private static final String PEER_HOST = "outpost-e2e";
+  /** The most plaintext one TLS record carries (RFC 8446 5.1), here: of the link to the relay. */
+  private static final int OUTER_RECORD_PLAINTEXT = 16_384;
 
   private SessionEnds() {}
 
@@ -99,6 +101,11 @@ public final class SessionEnds {
       if (server) {
         ssl.setNeedClientAuth(true);
       }
+      // an inner record must fit the plaintext of one record of the TLS link to the relay, or each
+      // one would become a full outer record plus a tiny one (twice the records on every leg)
+      var parameters = ssl.getSSLParameters();
+      parameters.setMaximumPacketSize(OUTER_RECORD_PLAINTEXT);
+      ssl.setSSLParameters(parameters);
       ssl.startHandshake();
       if (!deadline.cancel(false) || timedOut.get()) {
         throw new IOException("handshake deadline passed");
