@@ -11,7 +11,7 @@ import java.util.List;
  * @param dataDir      where the database ({@code cloud/}), the TLS files ({@code identity.key},
  *                     {@code identity.pem}, {@code ca.pem}) and {@code first-login.txt} live
  * @param host         interface to listen on
- * @param port         HTTPS port; 0 picks a free one
+ * @param port         HTTPS port, {@value #DEFAULT_PORT} when left out; 0 picks a free one
  * @param bootstrap    what the first start creates; ignored once the database holds an organisation
  * @param limits       request size limits and the login rate limit
  * @param onlineWindow a machine is online when it was last seen within this window
@@ -21,7 +21,7 @@ import java.util.List;
  * @param certificates how long machine certificates are valid and when they are renewed
  * @param clock        how far a machine's clock may be off before the cloud corrects its measurement times
  */
-public record CloudConfig(Path dataDir, String host, int port, Bootstrap bootstrap, Limits limits, Duration onlineWindow,
+public record CloudConfig(Path dataDir, String host, Integer port, Bootstrap bootstrap, Limits limits, Duration onlineWindow,
                           List<String> tlsNames, Certificates certificates, Clock clock) {
   public static final int DEFAULT_PORT = 443;
   public static final String DEFAULT_HOST = "0.0.0.0";
@@ -34,6 +34,7 @@ public record CloudConfig(Path dataDir, String host, int port, Bootstrap bootstr
       throw new IllegalArgumentException("dataDir is required");
     }
     host = host == null || host.isBlank() ? DEFAULT_HOST : host;
+    port = port == null ? DEFAULT_PORT : port;
     if (port < 0 || port > 65_535) {
       throw new IllegalArgumentException("port must be 0 to 65535, was " + port);
     }

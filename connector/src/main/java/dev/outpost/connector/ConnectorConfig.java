@@ -13,7 +13,7 @@ import java.time.Duration;
  * @param dataDir  the machine's folder: identity, trusted CA, outbox, configurations of its hubs
  * @param name     a human name; default: the host name
  * @param lanHost  the address the LAN gateway listens on (a LAN address; never one reachable from the internet)
- * @param lanPort  the LAN gateway's TLS port, {@value HubConfig#DEFAULT_CONNECTOR_PORT} by default
+ * @param lanPort  the LAN gateway's TLS port, {@value HubConfig#DEFAULT_CONNECTOR_PORT} when left out; 0 picks a free one
  * @param cloud    how to reach the cloud (endpoints, ports, proxy, backoff)
  * @param token    the one-time enrolment token made in the cloud for this connector; needed only
  *                 until the connector is enrolled (its certificate is in the data folder)
@@ -24,7 +24,7 @@ import java.time.Duration;
  * @param remote   which targets remote sessions may reach through this connector (default: the
  *                 connector itself only)
  */
-public record ConnectorConfig(Path dataDir, String name, String lanHost, int lanPort, DialerConfig cloud,
+public record ConnectorConfig(Path dataDir, String name, String lanHost, Integer lanPort, DialerConfig cloud,
                               String token, OutboxLimits outbox, CloudUplink.Settings uplink,
                               dev.outpost.hub.discovery.DiscoveryConfig discovery, SitePolicy remote) {
   public static final String DEFAULT_LAN_HOST = "0.0.0.0";
@@ -37,7 +37,7 @@ public record ConnectorConfig(Path dataDir, String name, String lanHost, int lan
       name = hostName();
     }
     lanHost = lanHost == null || lanHost.isBlank() ? DEFAULT_LAN_HOST : lanHost;
-    if (lanPort == -1) {
+    if (lanPort == null || lanPort == -1) {
       lanPort = HubConfig.DEFAULT_CONNECTOR_PORT;
     }
     if (lanPort < 0 || lanPort > 65_535) {
@@ -53,7 +53,7 @@ public record ConnectorConfig(Path dataDir, String name, String lanHost, int lan
     remote = remote == null ? SitePolicy.DEFAULTS : remote;
   }
 
-  public ConnectorConfig(Path dataDir, String name, String lanHost, int lanPort, DialerConfig cloud, String token,
+  public ConnectorConfig(Path dataDir, String name, String lanHost, Integer lanPort, DialerConfig cloud, String token,
                          OutboxLimits outbox, CloudUplink.Settings uplink, dev.outpost.hub.discovery.DiscoveryConfig discovery) {
     this(dataDir, name, lanHost, lanPort, cloud, token, outbox, uplink, discovery, null);
   }

@@ -17,6 +17,7 @@ final class CloudCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     CloudConfig cloudConfig = ConfigFiles.read(config, CloudConfig.class);
-    return RoleRunner.run("cloud", vertx -> CloudCollector.start(vertx, cloudConfig), CloudCollector::stop);
+    return RoleRunner.run("cloud", config, cloudConfig.dataDir(), vertx -> CloudCollector.start(vertx, cloudConfig),
+        CloudCollector::stop, null);
   }
 }

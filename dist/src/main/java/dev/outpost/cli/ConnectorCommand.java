@@ -32,7 +32,8 @@ final class ConnectorCommand implements Callable<Integer> {
       connectorConfig = connectorConfig.withToken(token);
     }
     var finalConfig = connectorConfig;
-    return RoleRunner.run("connector", vertx -> Connector.start(vertx, finalConfig), Connector::stop);
+    return RoleRunner.run("connector", config, finalConfig.dataDir(), vertx -> Connector.start(vertx, finalConfig),
+        Connector::stop, RoleMetrics::connector);
   }
 
   /** {@code outpost connector support on|off|status}: the site admin's switch for vendor support access. */

@@ -17,6 +17,7 @@ final class HubCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     HubConfig hubConfig = ConfigFiles.read(config, HubConfig.class);
-    return RoleRunner.run("hub", vertx -> SensorHub.start(vertx, hubConfig), SensorHub::stop);
+    return RoleRunner.run("hub", config, hubConfig.dataDir(), vertx -> SensorHub.start(vertx, hubConfig), SensorHub::stop,
+        RoleMetrics::hub);
   }
 }

@@ -15,6 +15,7 @@ import picocli.CommandLine.Command;
         HubCommand.class,
         RelayCommand.class,
         FirewallDocsCommand.class,
+        ConfigReferenceCommand.class,
         TokenCommand.class,
         SessionCommand.class,
         BenchCommand.class,

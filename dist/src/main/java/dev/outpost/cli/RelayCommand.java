@@ -19,6 +19,7 @@ final class RelayCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     RelayNodeConfig relayConfig = ConfigFiles.read(config, RelayNodeConfig.class);
-    return RoleRunner.run("relay", vertx -> RelayNode.start(vertx, relayConfig), RelayNode::stop);
+    return RoleRunner.run("relay", config, relayConfig.relay().dataDir(), vertx -> RelayNode.start(vertx, relayConfig),
+        RelayNode::stop, RoleMetrics::relay);
   }
 }

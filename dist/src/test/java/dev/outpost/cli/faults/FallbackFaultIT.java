@@ -2,7 +2,9 @@ package dev.outpost.cli.faults;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -25,12 +27,16 @@ class FallbackFaultIT {
   Path root;
 
   @Test
-  void aHubGoesDirectWithoutItsConnectorStaysDirectAndReturnsAfterARestartLosingNothing() {
+  void aHubGoesDirectWithoutItsConnectorStaysDirectAndReturnsAfterARestartLosingNothing() throws Exception {
     var site = sites.start(root, ProcessSite.Options.defaults().withHubFallbackAfter(Duration.ofSeconds(5)));
     site.awaitFlow(FLOW);
     String connectorUid = site.connectorUid();
     await("the API to show the hub behind its connector").atMost(Duration.ofSeconds(30))
         .until(() -> connectorUid.equals(site.hubPath()));
+    // each role's /metrics tells the same story
+    assertTrue(site.hubMetrics().contains("outpost_connector_linked{role=\"hub\"} 1.0"), site.hubMetrics());
+    assertTrue(site.hubMetrics().contains("outpost_uploads_direct{role=\"hub\"} 0.0"), site.hubMetrics());
+    assertTrue(site.connectorMetrics().contains("outpost_hubs_linked{role=\"connector\"} 1.0"), site.connectorMetrics());
 
     long mark = site.hub().size();
     site.connector().stop();
@@ -39,6 +45,10 @@ class FallbackFaultIT {
         .until(() -> site.hub().since(mark).contains("uploading directly to the cloud"));
     site.awaitFlow(FLOW);
     await("the API to show the hub's path as direct").atMost(Duration.ofSeconds(30)).until(() -> "direct".equals(site.hubPath()));
+    assertTrue(site.hubMetrics().contains("outpost_uploads_direct{role=\"hub\"} 1.0"), site.hubMetrics());
+    assertTrue(site.hubMetrics().contains("outpost_connector_linked{role=\"hub\"} 0.0"), site.hubMetrics());
+    // and the hub's own log file (DATA/logs/hub.log) has what it printed
+    assertTrue(Files.readString(site.hubLogFile()).contains("uploading directly to the cloud"));
 
     long back = site.hub().size();
     site.connector().start();

@@ -81,6 +81,8 @@ final class ProcessSite implements AutoCloseable {
   private final Path hubDir;
   private final int cloudPort;
   private final int lanPort;
+  private final int connectorMetricsPort;
+  private final int hubMetricsPort;
   private final String password = "fault-tests-" + Long.toHexString(Double.doubleToLongBits(Math.random()));
   private final RoleProcess cloud;
   private final RoleProcess connector;
@@ -97,6 +99,8 @@ final class ProcessSite implements AutoCloseable {
     this.hubDir = root.resolve("hub");
     this.cloudPort = freePort();
     this.lanPort = freePort();
+    this.connectorMetricsPort = freePort();
+    this.hubMetricsPort = freePort();
     this.cloud = new RoleProcess("cloud", jar, root.resolve("cloud.json"), root.resolve("cloud.log"));
     this.connector = new RoleProcess("connector", jar, root.resolve("connector.json"), root.resolve("connector.log"));
     this.hub = new RoleProcess("hub", jar, root.resolve("hub.json"), root.resolve("hub.log"));
@@ -155,6 +159,7 @@ final class ProcessSite implements AutoCloseable {
         .put("name", "connector")
         .put("lanHost", "127.0.0.1")
         .put("lanPort", lanPort)
+        .put("metrics", "127.0.0.1:" + connectorMetricsPort)
         .put("token", api.enrolmentToken(site, "connector"))
         .<ObjectNode>set("cloud", CloudApi.object()
             .<ObjectNode>set("endpoints", JSON.createArrayNode().add("127.0.0.1:" + cloudPort))
@@ -167,6 +172,7 @@ final class ProcessSite implements AutoCloseable {
         .put("dataDir", hubDir.toString())
         .put("name", "hub")
         .put("connector", "127.0.0.1:" + lanPort)
+        .put("metrics", "127.0.0.1:" + hubMetricsPort)
         .put("token", api.enrolmentToken(site, "hub"))
         .<ObjectNode>set("link", CloudApi.object().put("retryMin", RETRY_MIN).put("retryMax", RETRY_MAX))
         .set("discovery", loopbackDiscovery());
@@ -239,6 +245,37 @@ final class ProcessSite implements AutoCloseable {
   }
 
   /** The connector's uid. */
+  /** The connector's {@code /metrics} text now. */
+  String connectorMetrics() {
+    return metrics(connectorMetricsPort);
+  }
+
+  /** The hub's {@code /metrics} text now. */
+  String hubMetrics() {
+    return metrics(hubMetricsPort);
+  }
+
+  private static String metrics(int port) {
+    try {
+      var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build();
+      var answer = java.net.http.HttpClient.newHttpClient().send(request, java.net.http.HttpResponse.BodyHandlers.ofString());
+      if (answer.statusCode() != 200) {
+        throw new IllegalStateException("/metrics on port " + port + " answered " + answer.statusCode());
+      }
+      return answer.body();
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The hub's rotating log file. */
+  Path hubLogFile() {
+    return hubDir.resolve("logs").resolve("hub.log");
+  }
+
   String connectorUid() {
     return uidIn(connectorDir);
   }
