@@ -8,7 +8,8 @@ import java.util.List;
  * Messages between a relay and the access server: one WebSocket that the relay keeps open to the
  * cloud ({@code wss://cloud/relay/v1/channel}, the relay's certificate), one JSON text frame per
  * message. The relay registers and reports its load; the access server tells it which sessions to
- * expect and which to end; the relay reports each ended session for the audit.
+ * expect and which to end; the relay reports each ended session for the audit. The access server
+ * sends the relay its current certificate, so a renewed one reaches it without a restart.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
@@ -17,6 +18,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = RelayMessage.Expect.class, name = "expect"),
     @JsonSubTypes.Type(value = RelayMessage.End.class, name = "end"),
     @JsonSubTypes.Type(value = RelayMessage.Ended.class, name = "ended"),
+    @JsonSubTypes.Type(value = RelayMessage.Certificate.class, name = "certificate"),
 })
 public sealed interface RelayMessage {
 
@@ -64,6 +66,17 @@ public sealed interface RelayMessage {
                String reason) implements RelayMessage {
     public Ended {
       Wire.requireId(sessionId, "session id");
+    }
+  }
+
+  /**
+   * Cloud → relay: the relay's current certificate, sent when the relay registers and whenever the
+   * cloud renews it. The relay installs it if it is for its own key, from its CA, and newer than the
+   * one it serves, and serves it to new connections at once.
+   */
+  record Certificate(Enrolment.Answer answer) implements RelayMessage {
+    public Certificate {
+      Wire.require(answer != null && answer.certificate() != null, "a certificate is required");
     }
   }
 }

@@ -187,6 +187,16 @@ public final class RelayNode {
       server.expect(ticket).onFailure(e -> log.warn("cannot expect session {}: {}", expect.sessionId(), e.getMessage()));
     } else if (message instanceof RelayMessage.End end) {
       server.end(end.sessionId(), end.reason() == null ? "ended by the access server" : end.reason());
+    } else if (message instanceof RelayMessage.Certificate certificate) {
+      vertx.executeBlocking(() -> RenewedCertificate.install(config.relay().dataDir(), config.relay().name(),
+              certificate.answer()))
+          .compose(installed -> installed ? server.reloadIdentity().map(true) : Future.succeededFuture(false))
+          .onSuccess(installed -> {
+            if (installed) {
+              log.info("installed this relay's renewed certificate");
+            }
+          })
+          .onFailure(e -> log.error("refused a certificate from the access server: {}", e.getMessage()));
     } else {
       log.warn("unexpected {} from the access server; ignored", message.getClass().getSimpleName());
     }

@@ -62,6 +62,12 @@ public interface RelayServer {
    */
   Future<Boolean> end(String sessionId, String reason);
 
+  /**
+   * Serves the identity in the data folder again (a renewed certificate) to new connections;
+   * connections already open keep theirs.
+   */
+  Future<Void> reloadIdentity();
+
   /** The current load; cheap, from any thread. */
   RelayLoad load();
 

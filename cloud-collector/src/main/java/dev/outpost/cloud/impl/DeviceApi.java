@@ -77,6 +77,7 @@ final class DeviceApi {
   private final Map<HttpConnection, Device> devices = new ConcurrentHashMap<>();
   private final Map<String, Set<HttpConnection>> connectionsByUid = new ConcurrentHashMap<>();
   private final Map<String, Session> channels = new ConcurrentHashMap<>();
+  private final Map<String, RelayLink> relayLinks = new ConcurrentHashMap<>();
   private final dev.outpost.cloud.impl.access.AccessServer access;
 
   /** An authenticated machine on one connection. */
@@ -240,10 +241,21 @@ final class DeviceApi {
     }
   }
 
-  /** Sends a renewed certificate to the machine: to a connector on its channel, to a hub through its connector's. */
+  /**
+   * Sends a renewed certificate to the machine: to a connector on its channel, to a hub through its
+   * connector's, to a relay on its relay channel.
+   */
   private void certificateRenewed(String uid) {
     var identity = registry.identity(uid);
-    if (identity != null) {
+    if (identity == null) {
+      return;
+    }
+    if (identity.role() == Role.RELAY) {
+      var relay = relayLinks.get(uid);
+      if (relay != null) {
+        relay.sendCertificate(identity);
+      }
+    } else {
       sendEnrolment(identity);
     }
   }
@@ -455,6 +467,7 @@ final class DeviceApi {
     void start() {
       ws.textMessageHandler(this::received);
       ws.closeHandler(v -> {
+        relayLinks.remove(device.uid(), this);
         if (name != null) {
           access.relays().unregister(name, sender);
           LOG.info("relay {} ({}) left the pool", name, device.uid());
@@ -485,7 +498,13 @@ final class DeviceApi {
         var info = new dev.outpost.protocol.RelayInfo(register.name(), register.region(), register.endpoints(),
             register.ports(), dev.outpost.cloud.impl.access.AccessServer.pinOf(device.fingerprint()));
         access.relays().register(new dev.outpost.cloud.impl.access.RelayPool.Relay(info, 0, register.capacity(), 0, sender));
+        relayLinks.put(device.uid(), this);
         LOG.info("relay {} ({}, {}) joined the pool: {}", name, register.region(), device.uid(), register.endpoints());
+        // a certificate renewed while the relay was away reaches it now
+        var identity = registry.identity(device.uid());
+        if (identity != null) {
+          sendCertificate(identity);
+        }
       } else if (name == null) {
         ws.close((short) 1008, "register first");
       } else if (message instanceof dev.outpost.protocol.RelayMessage.Load load) {
@@ -495,6 +514,11 @@ final class DeviceApi {
       } else {
         LOG.warn("relay {} sent an unexpected {}", name, message.getClass().getSimpleName());
       }
+    }
+
+    /** Sends the relay its current certificate (it installs it when it is newer than its own). */
+    void sendCertificate(Identity identity) {
+      sender.accept(new dev.outpost.protocol.RelayMessage.Certificate(registry.answer(identity)));
     }
   }
 

@@ -66,6 +66,7 @@ final class RelayVerticle extends VerticleBase {
   private final LoadMeter meter = new LoadMeter(TimeUnit.SECONDS.toNanos(5));
   private TokenBucket total;
   private NetServer server;
+  private NetServerOptions options;
   private long housekeeping = -1;
   private boolean stopping;
   private int openTickets;
@@ -90,7 +91,7 @@ final class RelayVerticle extends VerticleBase {
       return Future.failedFuture(new IllegalStateException("the relay has no TLS identity: " + tls.key() + " and "
           + tls.certificate() + " are needed (enrol the relay, or write them with TlsFiles.write)"));
     }
-    var options = VertxTls.server(new NetServerOptions(), tls)
+    options = VertxTls.server(new NetServerOptions(), tls)
         .setHost(config.host())
         .setPort(config.port())
         .setTcpNoDelay(true)
@@ -173,6 +174,13 @@ final class RelayVerticle extends VerticleBase {
   }
 
   /** Runs {@code action} on the relay's event loop; fails if the relay is not started. */
+  /** Serves the TLS files of the data folder again (a renewed certificate) to new connections. */
+  Future<Void> reloadIdentity() {
+    return server.updateSSLOptions(options.getSslOptions(), true)
+        .map(updated -> (Void) null)
+        .onSuccess(v -> log.info("relay {} serves its renewed certificate", config.name()));
+  }
+
   public <T> Future<T> onRelay(Supplier<T> action) {
     var relay = relayContext;
     if (relay == null || port < 0) {

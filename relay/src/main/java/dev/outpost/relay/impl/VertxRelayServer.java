@@ -67,6 +67,11 @@ public final class VertxRelayServer implements RelayServer {
   }
 
   @Override
+  public Future<Void> reloadIdentity() {
+    return relay.onRelay(relay::reloadIdentity).compose(reloaded -> reloaded);
+  }
+
+  @Override
   public RelayLoad load() {
     return relay.load();
   }
