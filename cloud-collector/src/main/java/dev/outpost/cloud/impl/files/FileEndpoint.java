@@ -33,8 +33,14 @@ public final class FileEndpoint {
   }
 
   public void mount(Router router) {
-    router.route("/files/v1/*").handler(this::handle);
-    router.route("/files/v1").handler(ctx -> refuse("not a signed file URL"));
+    // by the raw path: "/files/v1/%2e%2e/x" would be normalised out of the prefix, and must be refused here
+    router.route().handler(ctx -> {
+      if (ctx.request().path().startsWith("/files/")) {
+        handle(ctx);
+      } else {
+        ctx.next();
+      }
+    });
   }
 
   private record Signed(String id, FileSignatures.Right right) {
