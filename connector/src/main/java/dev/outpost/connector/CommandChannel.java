@@ -76,6 +76,13 @@ public final class CommandChannel extends VerticleBase {
         log.debug("the cloud is out of reach; not sent: {}", message.body());
       }
     });
+    vertx.eventBus().<String>consumer(HubAddresses.FILE_DONE, message -> {
+      if (channel != null) {
+        channel.send(Wire.toJsonString(new ChannelMessage.FileDone(Wire.fromJson(message.body(), dev.outpost.protocol.FileOutcome.class))));
+      } else {
+        log.warn("the cloud is out of reach; a file outcome is not reported: {}", message.body());
+      }
+    });
     connect();
     return Future.succeededFuture();
   }
@@ -164,6 +171,10 @@ public final class CommandChannel extends VerticleBase {
         || message instanceof ChannelMessage.SessionStart
         || message instanceof ChannelMessage.SessionEnd) {
       vertx.eventBus().publish(ConnectorAddresses.SESSION_COMMAND, text);
+    } else if (message instanceof ChannelMessage.File file) {
+      // the connector's own tasks go to its FileTasks, a hub's to the LAN gateway
+      vertx.eventBus().publish(file.task().machine().equals(connector.uid()) ? HubAddresses.FILE_TASK : ConnectorAddresses.HUB_FILE,
+          Wire.toJsonString(file.task()));
     } else if (message instanceof ChannelMessage.Revoked revoked) {
       log.warn("the cloud revoked machine {}", revoked.uid());
       vertx.eventBus().publish(ConnectorAddresses.REVOKED, revoked.uid());

@@ -59,6 +59,11 @@ public final class Connector {
   }
 
   public static Future<Connector> start(Vertx vertx, ConnectorConfig config) {
+    return start(vertx, config, List.of());
+  }
+
+  /** Starts a connector whose diagnostic bundles carry these extra sections. */
+  public static Future<Connector> start(Vertx vertx, ConnectorConfig config, List<dev.outpost.hub.files.BundleSection> sections) {
     SensorHub.registerCodecs(vertx);
     LocalCodec.register(vertx, MachineRef.class);
     LocalCodec.register(vertx, dev.outpost.protocol.ChannelMessage.EnrolHub.class);
@@ -72,7 +77,9 @@ public final class Connector {
     }).compose(opened -> {
       var hubConfigs = new HubConfigs(config.dataDir());
       var schedule = new SensorSchedule(opened.machine(), config.dataDir(), opened.outbox());
-      var gateway = new LanGateway(config, opened.outbox(), hubConfigs);
+      var gateway = new LanGateway(config, opened.outbox(), hubConfigs, opened.dialer());
+      var route = dev.outpost.hub.files.FileRoute.through(opened.dialer());
+      var files = new dev.outpost.hub.files.FileTasks(opened.machine(), config.dataDir(), () -> route, config, sections);
       var uplink = new CloudUplink(opened.machine().uid(), config.uplink(), opened.outbox(), opened.dialer(), gateway::clockOffsets);
       var channel = new CommandChannel(opened.machine(), config, opened.dialer(), hubConfigs);
       var support = new SupportAccess(config.dataDir());
@@ -84,6 +91,7 @@ public final class Connector {
           .compose(id -> vertx.deployVerticle(remote)).onSuccess(ids::add)
           .compose(id -> vertx.deployVerticle(channel)).onSuccess(ids::add)
           .compose(id -> vertx.deployVerticle(schedule)).onSuccess(ids::add)
+          .compose(id -> vertx.deployVerticle(files)).onSuccess(ids::add)
           .compose(id -> vertx.executeBlocking(() -> Announced.start(vertx, config, opened.machine(), gateway.port()))
               .recover(e -> {
                 // Hubs with a configured address still link; only discovery is missing.

@@ -68,12 +68,22 @@ public final class LanGateway extends VerticleBase {
   private final Revocations revocations;
   private X509Certificate ca;
   private HttpServer server;
+  private final FileForwarding files;
 
   public LanGateway(ConnectorConfig config, Outbox outbox, HubConfigs hubConfigs) {
+    this(config, outbox, hubConfigs, null);
+  }
+
+  /**
+   * @param dialer the connector's way to the cloud, through which hubs' signed file requests pass;
+   *               null: the gateway passes none (404)
+   */
+  public LanGateway(ConnectorConfig config, Outbox outbox, HubConfigs hubConfigs, dev.outpost.transport.Dialer dialer) {
     this.config = config;
     this.outbox = outbox;
     this.hubConfigs = hubConfigs;
     this.revocations = new Revocations(config.dataDir());
+    this.files = dialer == null ? null : new FileForwarding(dialer);
   }
 
   @Override
@@ -102,10 +112,18 @@ public final class LanGateway extends VerticleBase {
       }
     });
     server.webSocketHandler(this::accept);
-    server.requestHandler(request -> request.response().setStatusCode(404).end());
+    server.requestHandler(request -> {
+      if (files != null && request.path().startsWith(FileForwarding.PREFIX)) {
+        String uid = certified(certificates(request.connection()::peerCertificates), request.remoteAddress());
+        files.forward(vertx, request, uid == null || INVALID.equals(uid) || revoked.contains(uid) ? null : uid);
+      } else {
+        request.response().setStatusCode(404).end();
+      }
+    });
     vertx.eventBus().<MachineConfig>consumer(ConnectorAddresses.HUB_CONFIG, message -> forward(message.body()));
     vertx.eventBus().<ChannelMessage.HubEnrolment>consumer(ConnectorAddresses.HUB_ENROLMENT, message -> enrolment(message.body()));
     vertx.eventBus().<String>consumer(ConnectorAddresses.REVOKED, message -> revoke(message.body()));
+    vertx.eventBus().<String>consumer(ConnectorAddresses.HUB_FILE, message -> fileTask(message.body()));
     vertx.eventBus().<ChannelMessage.MoveHub>consumer(ConnectorAddresses.HUB_MOVE, message -> {
       ServerWebSocket ws = linked.get(message.body().hub());
       if (ws != null) {
@@ -224,6 +242,18 @@ public final class LanGateway extends VerticleBase {
     }
   }
 
+  /** Passes a file task on to its hub; reports it failed at once when the hub is not linked. */
+  private void fileTask(String json) {
+    var task = Wire.fromJson(json, dev.outpost.protocol.FileTask.class);
+    ServerWebSocket ws = linked.get(task.machine());
+    if (ws != null && !ws.isClosed()) {
+      ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.File(task))));
+    } else {
+      var failed = new dev.outpost.protocol.FileOutcome(task.file(), task.machine(), false, "the hub is not linked to its connector");
+      vertx.eventBus().publish(ConnectorAddresses.TO_CLOUD, Wire.toJsonString(new ChannelMessage.FileDone(failed)));
+    }
+  }
+
   private void revoke(String uid) {
     if (revoked.add(uid)) {
       vertx.executeBlocking(() -> {
@@ -275,6 +305,12 @@ public final class LanGateway extends VerticleBase {
         refuse("the first frame must be hello");
       } else if (message instanceof LanMessage.Batches batches) {
         store(batches);
+      } else if (message instanceof LanMessage.FileDone done) {
+        if (!done.outcome().machine().equals(hub.uid())) {
+          refuse("hub " + hub.uid() + " reported a file outcome of " + done.outcome().machine());
+          return;
+        }
+        vertx.eventBus().publish(ConnectorAddresses.TO_CLOUD, Wire.toJsonString(new ChannelMessage.FileDone(done.outcome())));
       } else if (message instanceof LanMessage.Goodbye goodbye) {
         log.info("hub {} shuts down: {}", hub.uid(), goodbye.reason());
         vertx.eventBus().publish(ConnectorAddresses.MACHINE_LEFT, hub.uid());

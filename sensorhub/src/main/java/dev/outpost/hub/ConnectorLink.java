@@ -89,6 +89,12 @@ public final class ConnectorLink extends VerticleBase {
   public Future<?> start() {
     order = new FreshFirst(outbox, config.link().backlogPerSecond());
     vertx.eventBus().<Integer>consumer(HubAddresses.MEASUREMENTS_STORED, m -> pump());
+    vertx.eventBus().<String>consumer(HubAddresses.FILE_DONE, m -> {
+      if (socket != null && helloSent == socket) {
+        socket.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.FileDone(
+            Wire.fromJson(m.body(), dev.outpost.protocol.FileOutcome.class)))));
+      }
+    });
     pollTimer = vertx.setPeriodic(1_000, id -> pump());
     return vertx.executeBlocking(this::clientOptions).map(options -> {
       client = vertx.createWebSocketClient(options);
@@ -150,6 +156,48 @@ public final class ConnectorLink extends VerticleBase {
     }
     return closed.recover(e -> Future.succeededFuture()).compose(v -> client.close());
   }
+
+  /**
+   * Blocking (call it from a worker). Sends a signed file request ({@code /files/v1/…}) to the
+   * connector's gateway, which passes it on to the cloud: the hub's certificate opens the gateway,
+   * the signature opens the file. The connector is checked as on the link (organisation CA, role).
+   *
+   * @throws IllegalStateException when the hub is not linked to a connector
+   */
+  public dev.outpost.transport.DialResponse viaConnector(String method, String url, byte[] body) throws Exception {
+    String at = target;
+    if (at == null || socket == null || pending != null) {
+      throw new IllegalStateException("not linked to a connector");
+    }
+    var tls = TlsFiles.inFolder(config.dataDir());
+    var http = vertx.createHttpClient(new io.vertx.core.http.HttpClientOptions()
+        .setSsl(true)
+        .setVerifyHost(false)   // checked by identity (CA and role) in the trust manager
+        .setEnabledSecureTransportProtocols(Set.of("TLSv1.3", "TLSv1.2"))
+        .setConnectTimeout(10_000)
+        .setTrustOptions(TrustOptions.wrap(trust))
+        .setKeyCertOptions(new PemKeyCertOptions().setKeyPath(tls.key().toString()).setCertPath(tls.certificate().toString())));
+    try {
+      int colon = at.lastIndexOf(':');
+      var options = new io.vertx.core.http.RequestOptions()
+          .setMethod(io.vertx.core.http.HttpMethod.valueOf(method))
+          .setHost(at.substring(0, colon))
+          .setPort(Integer.parseInt(at.substring(colon + 1)))
+          .setURI(url)
+          .setIdleTimeout(FILE_TIMEOUT_MS);
+      return http.request(options)
+          .compose(request -> body == null ? request.send() : request.send(Buffer.buffer(body)))
+          .compose(response -> response.body().map(bytes -> new dev.outpost.transport.DialResponse(response.statusCode(),
+              Map.of(), bytes.getBytes())))
+          .toCompletionStage().toCompletableFuture().get(FILE_TIMEOUT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    } finally {
+      http.close();
+    }
+  }
+
+  private static final long FILE_TIMEOUT_MS = 120_000;
 
   /** True while the link to the connector is open. */
   public boolean connected() {
@@ -440,6 +488,8 @@ public final class ConnectorLink extends VerticleBase {
         RememberedCloudRoute.save(config.dataDir(), route);
         return null;
       }).onFailure(e -> log.warn("cannot keep the cloud route for the fallback: {}", e.getMessage()));
+    } else if (message instanceof LanMessage.File file) {
+      vertx.eventBus().publish(HubAddresses.FILE_TASK, Wire.toJsonString(file.task()));
     } else if (message instanceof LanMessage.Configure configure) {
       MachineConfig machineConfig = configure.config();
       vertx.eventBus().publish(HubAddresses.CONFIG_RECEIVED, machineConfig);

@@ -32,7 +32,7 @@ public final class DirectFallback extends VerticleBase {
   private boolean probing;
   private long nextProbeAt;
   private int failures;
-  private Dialer dialer;
+  private volatile Dialer dialer;
   private volatile CloudUplink uplink;
 
   public DirectFallback(MachineRef machine, HubConfig config, Outbox outbox, ConnectorLink link) {
@@ -63,6 +63,12 @@ public final class DirectFallback extends VerticleBase {
   /** True once the hub uploads directly to the cloud. */
   public boolean direct() {
     return uplink != null;
+  }
+
+  /** The route to the cloud's file URLs while the hub is direct, else null. */
+  public dev.outpost.hub.files.FileRoute fileRoute() {
+    Dialer reachable = dialer;
+    return uplink == null || reachable == null ? null : dev.outpost.hub.files.FileRoute.through(reachable);
   }
 
   private void check() {
