@@ -123,6 +123,11 @@ public final class Connector {
     return gateway.linkedHubs();
   }
 
+  /** Hubs' signed file requests the LAN gateway passed on to the cloud since start. */
+  public long filesForwarded() {
+    return gateway.filesForwarded();
+  }
+
   /** True while the command channel to the cloud is open. */
   public boolean channelOpen() {
     return channel.isOpen();

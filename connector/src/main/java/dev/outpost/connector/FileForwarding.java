@@ -26,6 +26,7 @@ final class FileForwarding {
   private static final Logger log = LoggerFactory.getLogger(FileForwarding.class);
 
   private final Dialer dialer;
+  private final java.util.concurrent.atomic.AtomicLong forwarded = new java.util.concurrent.atomic.AtomicLong();
 
   FileForwarding(Dialer dialer) {
     this.dialer = dialer;
@@ -73,6 +74,7 @@ final class FileForwarding {
       String type = bytes == null ? null : "application/octet-stream";
       vertx.executeBlocking(() -> dialer.send(method.name(), request.uri(), type, bytes, java.util.Map.of()), false)
           .onSuccess(answer -> {
+            forwarded.incrementAndGet();
             log.debug("hub {}: {} {} answered {}", hub, method, request.path(), answer.status());
             var response = request.response().setStatusCode(answer.status());
             String contentType = answer.headers().get("Content-Type");
@@ -88,6 +90,11 @@ final class FileForwarding {
             answer(request, 502, "the cloud did not answer: " + why);
           });
     });
+  }
+
+  /** Requests passed on to the cloud (and answered by it) since start. */
+  long forwarded() {
+    return forwarded.get();
   }
 
   private static void answer(HttpServerRequest request, int status, String message) {

@@ -156,6 +156,11 @@ public final class LanGateway extends VerticleBase {
     return linked.size();
   }
 
+  /** Hubs' signed file requests passed on to the cloud since start. */
+  public long filesForwarded() {
+    return files == null ? 0 : files.forwarded();
+  }
+
   /**
    * Thread-safe. The clock offset of every hub that sent measurements since the start, in ms ahead
    * of this connector's clock: the uploads carry them, and the cloud adds this connector's own.
