@@ -16,17 +16,22 @@ import org.slf4j.LoggerFactory;
  * unchanged — the signature is its authorisation, the connector adds nothing (no certificate of its
  * own is needed by the cloud for it) — and the cloud's answer comes back. Only enrolled hubs of the
  * organisation (certificate checked like on the link, not revoked) may use it, only for paths of
- * exactly that form, and bodies up to {@link #MAX_BYTES}; anything else is refused here.
+ * exactly that form, and bodies up to {@link #MAX_BYTES}; anything else is refused here. Bodies are
+ * held in memory on their way, so at most {@link #AT_ONCE} requests pass at a time; more are
+ * answered 503 with {@code Retry-After}.
  */
 final class FileForwarding {
   static final String PREFIX = "/files/";
   /** As much as the dialer reads in one answer, and as much as the cloud takes by default. */
   static final long MAX_BYTES = 16L << 20;
+  /** Requests passed on at the same time. */
+  static final int AT_ONCE = 4;
   private static final Pattern SIGNED = Pattern.compile("/files/v1/[0-9a-f]{32}\\?[A-Za-z0-9=&_.%-]{1,400}");
   private static final Logger log = LoggerFactory.getLogger(FileForwarding.class);
 
   private final Dialer dialer;
   private final java.util.concurrent.atomic.AtomicLong forwarded = new java.util.concurrent.atomic.AtomicLong();
+  private final java.util.concurrent.atomic.AtomicInteger passing = new java.util.concurrent.atomic.AtomicInteger();
 
   FileForwarding(Dialer dialer) {
     this.dialer = dialer;
@@ -56,6 +61,20 @@ final class FileForwarding {
       answer(request, 413, "files are at most " + MAX_BYTES + " bytes");
       return;
     }
+    if (passing.incrementAndGet() > AT_ONCE) {
+      passing.decrementAndGet();
+      request.response().putHeader("Retry-After", "5");
+      answer(request, 503, "the connector passes " + AT_ONCE + " file requests at a time; try again shortly");
+      return;
+    }
+    var released = new java.util.concurrent.atomic.AtomicBoolean();
+    Runnable release = () -> {
+      if (released.compareAndSet(false, true)) {
+        passing.decrementAndGet();
+      }
+    };
+    request.response().endHandler(v -> release.run());
+    request.response().closeHandler(v -> release.run());
     var body = Buffer.buffer();
     request.handler(chunk -> {
       if (body.length() + chunk.length() > MAX_BYTES) {
