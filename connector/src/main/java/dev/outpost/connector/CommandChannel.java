@@ -2,6 +2,7 @@ package dev.outpost.connector;
 
 import dev.outpost.hub.HubAddresses;
 import dev.outpost.protocol.ChannelMessage;
+import dev.outpost.protocol.FileOutcome;
 import dev.outpost.protocol.MachineConfig;
 import dev.outpost.protocol.MachineRef;
 import dev.outpost.protocol.Wire;
@@ -78,7 +79,7 @@ public final class CommandChannel extends VerticleBase {
     });
     vertx.eventBus().<String>consumer(HubAddresses.FILE_DONE, message -> {
       if (channel != null) {
-        channel.send(Wire.toJsonString(new ChannelMessage.FileDone(Wire.fromJson(message.body(), dev.outpost.protocol.FileOutcome.class))));
+        channel.send(Wire.toJsonString(new ChannelMessage.FileDone(Wire.fromJson(message.body(), FileOutcome.class))));
       } else {
         log.warn("the cloud is out of reach; a file outcome is not reported: {}", message.body());
       }

@@ -6,6 +6,9 @@ import dev.outpost.hub.CloudUplink;
 import dev.outpost.hub.Outbox;
 import dev.outpost.hub.SensorHub;
 import dev.outpost.hub.SensorSchedule;
+import dev.outpost.hub.files.BundleSection;
+import dev.outpost.hub.files.FileRoute;
+import dev.outpost.hub.files.FileTasks;
 import dev.outpost.hub.impl.LocalCodec;
 import dev.outpost.protocol.MachineConfig;
 import dev.outpost.protocol.MachineRef;
@@ -63,7 +66,7 @@ public final class Connector {
   }
 
   /** Starts a connector whose diagnostic bundles carry these extra sections. */
-  public static Future<Connector> start(Vertx vertx, ConnectorConfig config, List<dev.outpost.hub.files.BundleSection> sections) {
+  public static Future<Connector> start(Vertx vertx, ConnectorConfig config, List<BundleSection> sections) {
     SensorHub.registerCodecs(vertx);
     LocalCodec.register(vertx, MachineRef.class);
     LocalCodec.register(vertx, dev.outpost.protocol.ChannelMessage.EnrolHub.class);
@@ -78,8 +81,8 @@ public final class Connector {
       var hubConfigs = new HubConfigs(config.dataDir());
       var schedule = new SensorSchedule(opened.machine(), config.dataDir(), opened.outbox());
       var gateway = new LanGateway(config, opened.outbox(), hubConfigs, opened.dialer());
-      var route = dev.outpost.hub.files.FileRoute.through(opened.dialer());
-      var files = new dev.outpost.hub.files.FileTasks(opened.machine(), config.dataDir(), () -> route, config, sections);
+      var route = FileRoute.through(opened.dialer());
+      var files = new FileTasks(opened.machine(), config.dataDir(), () -> route, config, sections);
       var uplink = new CloudUplink(opened.machine().uid(), config.uplink(), opened.outbox(), opened.dialer(), gateway::clockOffsets);
       var channel = new CommandChannel(opened.machine(), config, opened.dialer(), hubConfigs);
       var support = new SupportAccess(config.dataDir());

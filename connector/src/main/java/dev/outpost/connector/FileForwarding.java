@@ -6,6 +6,11 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.json.JsonObject;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,8 +35,8 @@ final class FileForwarding {
   private static final Logger log = LoggerFactory.getLogger(FileForwarding.class);
 
   private final Dialer dialer;
-  private final java.util.concurrent.atomic.AtomicLong forwarded = new java.util.concurrent.atomic.AtomicLong();
-  private final java.util.concurrent.atomic.AtomicInteger passing = new java.util.concurrent.atomic.AtomicInteger();
+  private final AtomicLong forwarded = new AtomicLong();
+  private final AtomicInteger passing = new AtomicInteger();
 
   FileForwarding(Dialer dialer) {
     this.dialer = dialer;
@@ -67,7 +72,7 @@ final class FileForwarding {
       answer(request, 503, "the connector passes " + AT_ONCE + " file requests at a time; try again shortly");
       return;
     }
-    var released = new java.util.concurrent.atomic.AtomicBoolean();
+    var released = new AtomicBoolean();
     Runnable release = () -> {
       if (released.compareAndSet(false, true)) {
         passing.decrementAndGet();
@@ -91,7 +96,7 @@ final class FileForwarding {
       }
       byte[] bytes = method == HttpMethod.GET ? null : body.getBytes();
       String type = bytes == null ? null : "application/octet-stream";
-      vertx.executeBlocking(() -> dialer.send(method.name(), request.uri(), type, bytes, java.util.Map.of()), false)
+      vertx.executeBlocking(() -> dialer.send(method.name(), request.uri(), type, bytes, Map.of()), false)
           .onSuccess(answer -> {
             forwarded.incrementAndGet();
             log.debug("hub {}: {} {} answered {}", hub, method, request.path(), answer.status());
@@ -119,7 +124,7 @@ final class FileForwarding {
   private static void answer(HttpServerRequest request, int status, String message) {
     if (!request.response().ended()) {
       request.response().setStatusCode(status).putHeader(HttpHeaders.CONTENT_TYPE, "application/json")
-          .end(new io.vertx.core.json.JsonObject().put("error", message).put("status", status).encode());
+          .end(new JsonObject().put("error", message).put("status", status).encode());
     }
   }
 }

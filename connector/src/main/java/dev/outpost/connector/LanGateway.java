@@ -21,6 +21,9 @@ import dev.outpost.crypto.MachineCertificates;
 import dev.outpost.crypto.Pem;
 import dev.outpost.crypto.SigningRequest;
 import dev.outpost.protocol.ChannelMessage;
+import dev.outpost.protocol.FileTask;
+import dev.outpost.protocol.FileOutcome;
+import dev.outpost.transport.Dialer;
 import dev.outpost.transport.VertxTls;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -78,7 +81,7 @@ public final class LanGateway extends VerticleBase {
    * @param dialer the connector's way to the cloud, through which hubs' signed file requests pass;
    *               null: the gateway passes none (404)
    */
-  public LanGateway(ConnectorConfig config, Outbox outbox, HubConfigs hubConfigs, dev.outpost.transport.Dialer dialer) {
+  public LanGateway(ConnectorConfig config, Outbox outbox, HubConfigs hubConfigs, Dialer dialer) {
     this.config = config;
     this.outbox = outbox;
     this.hubConfigs = hubConfigs;
@@ -249,12 +252,12 @@ public final class LanGateway extends VerticleBase {
 
   /** Passes a file task on to its hub; reports it failed at once when the hub is not linked. */
   private void fileTask(String json) {
-    var task = Wire.fromJson(json, dev.outpost.protocol.FileTask.class);
+    var task = Wire.fromJson(json, FileTask.class);
     ServerWebSocket ws = linked.get(task.machine());
     if (ws != null && !ws.isClosed()) {
       ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.File(task))));
     } else {
-      var failed = new dev.outpost.protocol.FileOutcome(task.file(), task.machine(), false, "the hub is not linked to its connector");
+      var failed = new FileOutcome(task.file(), task.machine(), false, "the hub is not linked to its connector");
       vertx.eventBus().publish(ConnectorAddresses.TO_CLOUD, Wire.toJsonString(new ChannelMessage.FileDone(failed)));
     }
   }

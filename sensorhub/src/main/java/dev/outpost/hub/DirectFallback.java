@@ -1,6 +1,7 @@
 package dev.outpost.hub;
 
 import dev.outpost.crypto.TlsFiles;
+import dev.outpost.hub.files.FileRoute;
 import dev.outpost.protocol.MachineRef;
 import dev.outpost.transport.Dialer;
 import dev.outpost.transport.DialerConfig;
@@ -66,9 +67,9 @@ public final class DirectFallback extends VerticleBase {
   }
 
   /** The route to the cloud's file URLs while the hub is direct, else null. */
-  public dev.outpost.hub.files.FileRoute fileRoute() {
+  public FileRoute fileRoute() {
     Dialer reachable = dialer;
-    return uplink == null || reachable == null ? null : dev.outpost.hub.files.FileRoute.through(reachable);
+    return uplink == null || reachable == null ? null : FileRoute.through(reachable);
   }
 
   private void check() {

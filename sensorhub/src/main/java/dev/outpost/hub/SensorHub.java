@@ -1,6 +1,8 @@
 package dev.outpost.hub;
 
 import dev.outpost.hub.impl.LocalCodec;
+import dev.outpost.hub.files.BundleSection;
+import dev.outpost.hub.files.FileTasks;
 import dev.outpost.protocol.MachineConfig;
 import dev.outpost.protocol.MachineRef;
 import dev.outpost.protocol.Measurement;
@@ -50,7 +52,7 @@ public final class SensorHub {
   }
 
   /** Starts a hub whose diagnostic bundles carry these extra sections. */
-  public static Future<SensorHub> start(Vertx vertx, HubConfig config, List<dev.outpost.hub.files.BundleSection> sections) {
+  public static Future<SensorHub> start(Vertx vertx, HubConfig config, List<BundleSection> sections) {
     registerCodecs(vertx);
     return vertx.executeBlocking(() -> {
       MachineRef machine = MachineIdentity.loadOrCreate(config.dataDir(), config.name(), Role.HUB);
@@ -59,7 +61,7 @@ public final class SensorHub {
       var schedule = new SensorSchedule(opened.machine(), config.dataDir(), opened.outbox());
       var link = new ConnectorLink(opened.machine(), config, opened.outbox(), () -> schedule.current().version());
       var fallback = new DirectFallback(opened.machine(), config, opened.outbox(), link);
-      var files = new dev.outpost.hub.files.FileTasks(opened.machine(), config.dataDir(), () -> fallback.direct() ? fallback.fileRoute()
+      var files = new FileTasks(opened.machine(), config.dataDir(), () -> fallback.direct() ? fallback.fileRoute()
           : link.connected() ? link::viaConnector : null, config, sections);
       return vertx.deployVerticle(schedule)
           .compose(s -> vertx.deployVerticle(link).map(l -> List.of(s, l)))

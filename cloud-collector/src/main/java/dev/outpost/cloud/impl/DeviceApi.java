@@ -13,6 +13,8 @@ import dev.outpost.crypto.CryptoException;
 import dev.outpost.protocol.Batch;
 import dev.outpost.protocol.ChannelMessage;
 import dev.outpost.protocol.Enrolment;
+import java.util.function.BiConsumer;
+import dev.outpost.protocol.FileOutcome;
 import dev.outpost.protocol.MachineConfig;
 import dev.outpost.protocol.MachineRef;
 import dev.outpost.protocol.Measurement;
@@ -78,7 +80,7 @@ final class DeviceApi {
   private final Map<String, Set<HttpConnection>> connectionsByUid = new ConcurrentHashMap<>();
   private final Map<String, Session> channels = new ConcurrentHashMap<>();
   private final dev.outpost.cloud.impl.access.AccessServer access;
-  private java.util.function.BiConsumer<Long, dev.outpost.protocol.FileOutcome> fileOutcomes = (organisation, outcome) -> { };
+  private BiConsumer<Long, FileOutcome> fileOutcomes = (organisation, outcome) -> { };
 
   /** An authenticated machine on one connection. */
   record Device(long organisationId, String uid, Role role, String fingerprint) {
@@ -136,7 +138,7 @@ final class DeviceApi {
   }
 
   /** Where the outcomes of file tasks go (organisation of the reporting connector, outcome). */
-  void fileOutcomes(java.util.function.BiConsumer<Long, dev.outpost.protocol.FileOutcome> consumer) {
+  void fileOutcomes(BiConsumer<Long, FileOutcome> consumer) {
     this.fileOutcomes = consumer;
   }
 

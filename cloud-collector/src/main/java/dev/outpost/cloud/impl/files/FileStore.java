@@ -28,7 +28,6 @@ public final class FileStore {
   public static final String SECRET_FILE = "files.key";
   public static final String URL_PREFIX = "/files/v1/";
 
-  private final Vertx vertx;
   private final BlobStore blobs;
   private final FileRecords records;
   private final FileSignatures signatures;
@@ -37,8 +36,7 @@ public final class FileStore {
   /** Files being written through a write URL now: a second writer of the same file is refused. */
   private final Set<String> writing = ConcurrentHashMap.newKeySet();
 
-  private FileStore(Vertx vertx, BlobStore blobs, FileRecords records, FileSignatures signatures, CloudConfig.Files config) {
-    this.vertx = vertx;
+  private FileStore(BlobStore blobs, FileRecords records, FileSignatures signatures, CloudConfig.Files config) {
     this.blobs = blobs;
     this.records = records;
     this.signatures = signatures;
@@ -49,7 +47,7 @@ public final class FileStore {
   public static Future<FileStore> open(Vertx vertx, CloudConfig config, FileRecords records) {
     return vertx.executeBlocking(() -> FileSignatures.loadOrCreate(config.dataDir().resolve(SECRET_FILE)))
         .compose(signatures -> BlobStore.inFolder(vertx, config.blobFolder())
-            .map(blobs -> new FileStore(vertx, blobs, records, signatures, config.files())));
+            .map(blobs -> new FileStore(blobs, records, signatures, config.files())));
   }
 
   public FileRecords records() {
