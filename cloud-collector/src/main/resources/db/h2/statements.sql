@@ -172,3 +172,26 @@ UPDATE session_audit SET outcome = 'ended', ended_ms = ?, bytes_to_device = GREA
 SELECT id, user_name, support, machine_uid, device, target, relay, requested_ms, started_ms, ended_ms,
   bytes_to_device, bytes_from_device, outcome, reason
 FROM session_audit WHERE organisation_id = ? ORDER BY requested_ms DESC LIMIT ?
+
+-- Files (V7): metadata of the blobs and each machine's transfers.
+-- name: insert-file
+INSERT INTO stored_file (id, organisation_id, name, kind, machine_uid, state, size_bytes, sha256, created_ms, stored_ms)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+
+-- Only a waiting file is stored once: a second upload to the same write URL changes nothing.
+-- name: update-file-stored
+UPDATE stored_file SET state = 'stored', size_bytes = ?, sha256 = ?, stored_ms = ? WHERE id = ? AND state = 'waiting'
+
+-- name: select-file
+SELECT id, organisation_id, name, kind, machine_uid, state, size_bytes, sha256, created_ms, stored_ms
+FROM stored_file WHERE id = ?
+
+-- name: select-files
+SELECT id, organisation_id, name, kind, machine_uid, state, size_bytes, sha256, created_ms, stored_ms
+FROM stored_file WHERE organisation_id = ? ORDER BY created_ms DESC, id LIMIT ?
+
+-- name: merge-transfer
+MERGE INTO file_transfer (file_id, machine_uid, state, reason, updated_ms) KEY (file_id, machine_uid) VALUES (?, ?, ?, ?, ?)
+
+-- name: select-transfers
+SELECT machine_uid, state, reason, updated_ms FROM file_transfer WHERE file_id = ? ORDER BY machine_uid

@@ -20,9 +20,10 @@ import java.util.List;
  *                     in the data folder)
  * @param certificates how long machine certificates are valid and when they are renewed
  * @param clock        how far a machine's clock may be off before the cloud corrects its measurement times
+ * @param files        the blob store, the lifetime of signed file URLs and the largest file (see {@code docs/files.md})
  */
 public record CloudConfig(Path dataDir, String host, Integer port, Bootstrap bootstrap, Limits limits, Duration onlineWindow,
-                          List<String> tlsNames, Certificates certificates, Clock clock) {
+                          List<String> tlsNames, Certificates certificates, Clock clock, Files files) {
   public static final int DEFAULT_PORT = 443;
   public static final String DEFAULT_HOST = "0.0.0.0";
   public static final Duration DEFAULT_ONLINE_WINDOW = Duration.ofSeconds(120);
@@ -47,6 +48,12 @@ public record CloudConfig(Path dataDir, String host, Integer port, Bootstrap boo
     tlsNames = tlsNames == null || tlsNames.isEmpty() ? DEFAULT_TLS_NAMES : List.copyOf(tlsNames);
     certificates = certificates == null ? Certificates.DEFAULT : certificates;
     clock = clock == null ? Clock.DEFAULT : clock;
+    files = files == null ? Files.DEFAULT : files;
+  }
+
+  public CloudConfig(Path dataDir, String host, int port, Bootstrap bootstrap, Limits limits, Duration onlineWindow,
+                     List<String> tlsNames, Certificates certificates, Clock clock) {
+    this(dataDir, host, port, bootstrap, limits, onlineWindow, tlsNames, certificates, clock, null);
   }
 
   public CloudConfig(Path dataDir, String host, int port, Bootstrap bootstrap, Limits limits, Duration onlineWindow) {
@@ -60,12 +67,46 @@ public record CloudConfig(Path dataDir, String host, Integer port, Bootstrap boo
 
   /** Defaults for everything but the data folder. */
   public static CloudConfig inFolder(Path dataDir) {
-    return new CloudConfig(dataDir, null, DEFAULT_PORT, null, null, null, null, null, null);
+    return new CloudConfig(dataDir, null, DEFAULT_PORT, null, null, null, null, null, null, null);
   }
 
   /** The same configuration on another port (0: a free one). */
   public CloudConfig withPort(int newPort) {
-    return new CloudConfig(dataDir, host, newPort, bootstrap, limits, onlineWindow, tlsNames, certificates, clock);
+    return new CloudConfig(dataDir, host, newPort, bootstrap, limits, onlineWindow, tlsNames, certificates, clock, files);
+  }
+
+  /** The blob store's folder: {@code files.folder}, or {@code DATA/blobs}. */
+  public Path blobFolder() {
+    return files.folder() != null ? files.folder() : dataDir.resolve(Files.DEFAULT_FOLDER_NAME);
+  }
+
+  /**
+   * Files moved between the cloud and machines (seed 004): kept in a blob store, reached by URLs
+   * signed per file and per right (read or write) with a secret of the cloud ({@code DATA/files.key},
+   * 0600, made at the first start).
+   *
+   * @param folder      the blob store's folder; null: {@code DATA/blobs}
+   * @param urlValidity how long a signed URL is valid, 1 minute to 365 days; default 30 days
+   * @param maxBytes    the largest file (an upload or a machine's bundle), 1 KiB to 16 MiB (what a
+   *                    machine's dialer reads in one answer); larger uploads are answered 413
+   */
+  public record Files(Path folder, Duration urlValidity, long maxBytes) {
+    public static final String DEFAULT_FOLDER_NAME = "blobs";
+    public static final Duration DEFAULT_URL_VALIDITY = Duration.ofDays(30);
+    public static final long DEFAULT_MAX_BYTES = 16L << 20;
+    public static final long MAX_MAX_BYTES = 16L << 20;
+    static final Files DEFAULT = new Files(null, null, 0);
+
+    public Files {
+      urlValidity = urlValidity == null ? DEFAULT_URL_VALIDITY : urlValidity;
+      maxBytes = maxBytes == 0 ? DEFAULT_MAX_BYTES : maxBytes;
+      if (urlValidity.compareTo(Duration.ofMinutes(1)) < 0 || urlValidity.compareTo(Duration.ofDays(365)) > 0) {
+        throw new IllegalArgumentException("files.urlValidity must be 1 minute to 365 days (ISO-8601, like \"P30D\"), was " + urlValidity);
+      }
+      if (maxBytes < 1024 || maxBytes > MAX_MAX_BYTES) {
+        throw new IllegalArgumentException("files.maxBytes must be 1 KiB to 16 MiB, was " + maxBytes);
+      }
+    }
   }
 
   /**

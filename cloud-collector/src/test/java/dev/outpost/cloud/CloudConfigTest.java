@@ -41,4 +41,21 @@ class CloudConfigTest {
     assertThrows(Exception.class, () -> read("{\"dataDir\": \"/tmp/cloud\", \"clock\": {\"maxSkew\": \"2 seconds\"}}"));
     assertThrows(Exception.class, () -> read("{\"dataDir\": \"/tmp/cloud\", \"clock\": {\"skew\": \"PT2S\"}}"));
   }
+
+  @Test
+  void fileUrlsAreValidThirtyDaysAndFilesAtMostSixteenMibUnlessConfigured() throws Exception {
+    var defaults = read("{\"dataDir\": \"/tmp/cloud\"}");
+    assertEquals(Duration.ofDays(30), defaults.files().urlValidity());
+    assertEquals(16L << 20, defaults.files().maxBytes());
+    assertEquals(java.nio.file.Path.of("/tmp/cloud/blobs"), defaults.blobFolder());
+    var set = read("{\"dataDir\": \"/tmp/cloud\", \"files\": {\"folder\": \"/srv/blobs\", \"urlValidity\": \"P7D\", \"maxBytes\": 4096}}");
+    assertEquals(Duration.ofDays(7), set.files().urlValidity());
+    assertEquals(4096, set.files().maxBytes());
+    assertEquals(java.nio.file.Path.of("/srv/blobs"), set.blobFolder());
+    for (String bad : new String[] {"{\"urlValidity\": \"PT10S\"}", "{\"urlValidity\": \"P400D\"}", "{\"maxBytes\": 100}",
+        "{\"maxBytes\": 1073741824}"}) {
+      var e = assertThrows(ValueInstantiationException.class, () -> read("{\"dataDir\": \"/tmp/cloud\", \"files\": " + bad + "}"), bad);
+      assertTrue(e.getMessage().contains("files."), e.getMessage());
+    }
+  }
 }

@@ -2,6 +2,7 @@ package dev.outpost.connector;
 
 import dev.outpost.hub.HubAddresses;
 import dev.outpost.protocol.ChannelMessage;
+import dev.outpost.protocol.FileOutcome;
 import dev.outpost.protocol.MachineConfig;
 import dev.outpost.protocol.MachineRef;
 import dev.outpost.protocol.Wire;
@@ -74,6 +75,13 @@ public final class CommandChannel extends VerticleBase {
         channel.send(message.body());
       } else {
         log.debug("the cloud is out of reach; not sent: {}", message.body());
+      }
+    });
+    vertx.eventBus().<String>consumer(HubAddresses.FILE_DONE, message -> {
+      if (channel != null) {
+        channel.send(Wire.toJsonString(new ChannelMessage.FileDone(Wire.fromJson(message.body(), FileOutcome.class))));
+      } else {
+        log.warn("the cloud is out of reach; a file outcome is not reported: {}", message.body());
       }
     });
     connect();
@@ -164,6 +172,10 @@ public final class CommandChannel extends VerticleBase {
         || message instanceof ChannelMessage.SessionStart
         || message instanceof ChannelMessage.SessionEnd) {
       vertx.eventBus().publish(ConnectorAddresses.SESSION_COMMAND, text);
+    } else if (message instanceof ChannelMessage.File file) {
+      // the connector's own tasks go to its FileTasks, a hub's to the LAN gateway
+      vertx.eventBus().publish(file.task().machine().equals(connector.uid()) ? HubAddresses.FILE_TASK : ConnectorAddresses.HUB_FILE,
+          Wire.toJsonString(file.task()));
     } else if (message instanceof ChannelMessage.Revoked revoked) {
       log.warn("the cloud revoked machine {}", revoked.uid());
       vertx.eventBus().publish(ConnectorAddresses.REVOKED, revoked.uid());

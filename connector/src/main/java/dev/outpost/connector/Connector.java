@@ -6,6 +6,9 @@ import dev.outpost.hub.CloudUplink;
 import dev.outpost.hub.Outbox;
 import dev.outpost.hub.SensorHub;
 import dev.outpost.hub.SensorSchedule;
+import dev.outpost.hub.files.BundleSection;
+import dev.outpost.hub.files.FileRoute;
+import dev.outpost.hub.files.FileTasks;
 import dev.outpost.hub.impl.LocalCodec;
 import dev.outpost.protocol.MachineConfig;
 import dev.outpost.protocol.MachineRef;
@@ -59,6 +62,11 @@ public final class Connector {
   }
 
   public static Future<Connector> start(Vertx vertx, ConnectorConfig config) {
+    return start(vertx, config, List.of());
+  }
+
+  /** Starts a connector whose diagnostic bundles carry these extra sections. */
+  public static Future<Connector> start(Vertx vertx, ConnectorConfig config, List<BundleSection> sections) {
     SensorHub.registerCodecs(vertx);
     LocalCodec.register(vertx, MachineRef.class);
     LocalCodec.register(vertx, dev.outpost.protocol.ChannelMessage.EnrolHub.class);
@@ -72,7 +80,9 @@ public final class Connector {
     }).compose(opened -> {
       var hubConfigs = new HubConfigs(config.dataDir());
       var schedule = new SensorSchedule(opened.machine(), config.dataDir(), opened.outbox());
-      var gateway = new LanGateway(config, opened.outbox(), hubConfigs);
+      var gateway = new LanGateway(config, opened.outbox(), hubConfigs, opened.dialer());
+      var route = FileRoute.through(opened.dialer());
+      var files = new FileTasks(opened.machine(), config.dataDir(), () -> route, config, sections);
       var uplink = new CloudUplink(opened.machine().uid(), config.uplink(), opened.outbox(), opened.dialer(), gateway::clockOffsets);
       var channel = new CommandChannel(opened.machine(), config, opened.dialer(), hubConfigs);
       var support = new SupportAccess(config.dataDir());
@@ -84,6 +94,7 @@ public final class Connector {
           .compose(id -> vertx.deployVerticle(remote)).onSuccess(ids::add)
           .compose(id -> vertx.deployVerticle(channel)).onSuccess(ids::add)
           .compose(id -> vertx.deployVerticle(schedule)).onSuccess(ids::add)
+          .compose(id -> vertx.deployVerticle(files)).onSuccess(ids::add)
           .compose(id -> vertx.executeBlocking(() -> Announced.start(vertx, config, opened.machine(), gateway.port()))
               .recover(e -> {
                 // Hubs with a configured address still link; only discovery is missing.
@@ -113,6 +124,11 @@ public final class Connector {
   /** Hubs linked right now. */
   public int linkedHubs() {
     return gateway.linkedHubs();
+  }
+
+  /** Hubs' signed file requests the LAN gateway passed on to the cloud since start. */
+  public long filesForwarded() {
+    return gateway.filesForwarded();
   }
 
   /** True while the command channel to the cloud is open. */

@@ -23,6 +23,9 @@ public final class ConnectorAddresses {
   /** The cloud moves a hub to another connector (body: {@link dev.outpost.protocol.ChannelMessage.MoveHub}). */
   public static final String HUB_MOVE = "hubs.move";
 
+  /** A file task from the cloud for one of the hubs (body: the {@link dev.outpost.protocol.FileTask} as JSON). */
+  public static final String HUB_FILE = "hubs.file";
+
   private ConnectorAddresses() {
   }
 

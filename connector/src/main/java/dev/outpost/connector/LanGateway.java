@@ -21,6 +21,9 @@ import dev.outpost.crypto.MachineCertificates;
 import dev.outpost.crypto.Pem;
 import dev.outpost.crypto.SigningRequest;
 import dev.outpost.protocol.ChannelMessage;
+import dev.outpost.protocol.FileTask;
+import dev.outpost.protocol.FileOutcome;
+import dev.outpost.transport.Dialer;
 import dev.outpost.transport.VertxTls;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
@@ -68,12 +71,22 @@ public final class LanGateway extends VerticleBase {
   private final Revocations revocations;
   private X509Certificate ca;
   private HttpServer server;
+  private final FileForwarding files;
 
   public LanGateway(ConnectorConfig config, Outbox outbox, HubConfigs hubConfigs) {
+    this(config, outbox, hubConfigs, null);
+  }
+
+  /**
+   * @param dialer the connector's way to the cloud, through which hubs' signed file requests pass;
+   *               null: the gateway passes none (404)
+   */
+  public LanGateway(ConnectorConfig config, Outbox outbox, HubConfigs hubConfigs, Dialer dialer) {
     this.config = config;
     this.outbox = outbox;
     this.hubConfigs = hubConfigs;
     this.revocations = new Revocations(config.dataDir());
+    this.files = dialer == null ? null : new FileForwarding(dialer);
   }
 
   @Override
@@ -102,10 +115,18 @@ public final class LanGateway extends VerticleBase {
       }
     });
     server.webSocketHandler(this::accept);
-    server.requestHandler(request -> request.response().setStatusCode(404).end());
+    server.requestHandler(request -> {
+      if (files != null && request.path().startsWith(FileForwarding.PREFIX)) {
+        String uid = certified(certificates(request.connection()::peerCertificates), request.remoteAddress());
+        files.forward(vertx, request, uid == null || INVALID.equals(uid) || revoked.contains(uid) ? null : uid);
+      } else {
+        request.response().setStatusCode(404).end();
+      }
+    });
     vertx.eventBus().<MachineConfig>consumer(ConnectorAddresses.HUB_CONFIG, message -> forward(message.body()));
     vertx.eventBus().<ChannelMessage.HubEnrolment>consumer(ConnectorAddresses.HUB_ENROLMENT, message -> enrolment(message.body()));
     vertx.eventBus().<String>consumer(ConnectorAddresses.REVOKED, message -> revoke(message.body()));
+    vertx.eventBus().<String>consumer(ConnectorAddresses.HUB_FILE, message -> fileTask(message.body()));
     vertx.eventBus().<ChannelMessage.MoveHub>consumer(ConnectorAddresses.HUB_MOVE, message -> {
       ServerWebSocket ws = linked.get(message.body().hub());
       if (ws != null) {
@@ -136,6 +157,11 @@ public final class LanGateway extends VerticleBase {
   /** Hubs linked right now. */
   public int linkedHubs() {
     return linked.size();
+  }
+
+  /** Hubs' signed file requests passed on to the cloud since start. */
+  public long filesForwarded() {
+    return files == null ? 0 : files.forwarded();
   }
 
   /**
@@ -224,6 +250,18 @@ public final class LanGateway extends VerticleBase {
     }
   }
 
+  /** Passes a file task on to its hub; reports it failed at once when the hub is not linked. */
+  private void fileTask(String json) {
+    var task = Wire.fromJson(json, FileTask.class);
+    ServerWebSocket ws = linked.get(task.machine());
+    if (ws != null && !ws.isClosed()) {
+      ws.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.File(task))));
+    } else {
+      var failed = new FileOutcome(task.file(), task.machine(), false, "the hub is not linked to its connector");
+      vertx.eventBus().publish(ConnectorAddresses.TO_CLOUD, Wire.toJsonString(new ChannelMessage.FileDone(failed)));
+    }
+  }
+
   private void revoke(String uid) {
     if (revoked.add(uid)) {
       vertx.executeBlocking(() -> {
@@ -275,6 +313,12 @@ public final class LanGateway extends VerticleBase {
         refuse("the first frame must be hello");
       } else if (message instanceof LanMessage.Batches batches) {
         store(batches);
+      } else if (message instanceof LanMessage.FileDone done) {
+        if (!done.outcome().machine().equals(hub.uid())) {
+          refuse("hub " + hub.uid() + " reported a file outcome of " + done.outcome().machine());
+          return;
+        }
+        vertx.eventBus().publish(ConnectorAddresses.TO_CLOUD, Wire.toJsonString(new ChannelMessage.FileDone(done.outcome())));
       } else if (message instanceof LanMessage.Goodbye goodbye) {
         log.info("hub {} shuts down: {}", hub.uid(), goodbye.reason());
         vertx.eventBus().publish(ConnectorAddresses.MACHINE_LEFT, hub.uid());

@@ -7,7 +7,7 @@ import java.util.List;
 /**
  * Messages on the command channel: one long-lived WebSocket that a connector keeps open to the
  * cloud ({@code wss://cloud/device/v1/channel}), one JSON text frame per message. Later versions
- * carry revocations, session requests and file notices on the same channel.
+ * carry revocations, session requests and file tasks ({@link File}) on the same channel.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
 @JsonSubTypes({
@@ -25,6 +25,8 @@ import java.util.List;
     @JsonSubTypes.Type(value = ChannelMessage.SessionEnd.class, name = "session-end"),
     @JsonSubTypes.Type(value = ChannelMessage.SessionEnded.class, name = "session-ended"),
     @JsonSubTypes.Type(value = ChannelMessage.SupportState.class, name = "support-state"),
+    @JsonSubTypes.Type(value = ChannelMessage.File.class, name = "file"),
+    @JsonSubTypes.Type(value = ChannelMessage.FileDone.class, name = "file-done"),
 })
 public sealed interface ChannelMessage {
 
@@ -168,5 +170,19 @@ public sealed interface ChannelMessage {
 
   /** Connector → cloud: whether the site admin has support access on (sent at hello and on each change). */
   record SupportState(boolean on, boolean whenPossible) implements ChannelMessage {
+  }
+
+  /** Cloud → connector: a file task for the connector itself or one of its hubs (which it passes on). */
+  record File(FileTask task) implements ChannelMessage {
+    public File {
+      Wire.require(task != null, "task is required");
+    }
+  }
+
+  /** Connector → cloud: how a file task ended on the connector or one of its hubs. */
+  record FileDone(FileOutcome outcome) implements ChannelMessage {
+    public FileDone {
+      Wire.require(outcome != null, "outcome is required");
+    }
   }
 }

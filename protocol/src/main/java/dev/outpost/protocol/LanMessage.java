@@ -20,6 +20,8 @@ import java.util.List;
     @JsonSubTypes.Type(value = LanMessage.Goodbye.class, name = "goodbye"),
     @JsonSubTypes.Type(value = LanMessage.Move.class, name = "move"),
     @JsonSubTypes.Type(value = LanMessage.CloudRoute.class, name = "cloud"),
+    @JsonSubTypes.Type(value = LanMessage.File.class, name = "file"),
+    @JsonSubTypes.Type(value = LanMessage.FileDone.class, name = "file-done"),
 })
 public sealed interface LanMessage {
 
@@ -108,6 +110,24 @@ public sealed interface LanMessage {
       Wire.require(ports != null && !ports.isEmpty() && ports.size() <= 16, "1 to 16 ports");
       endpoints = List.copyOf(endpoints);
       ports = List.copyOf(ports);
+    }
+  }
+
+  /**
+   * Connector → hub: a file task from the cloud. The hub fetches or uploads through the connector's
+   * gateway ({@code https://connector:4443/files/v1/…}), which passes signed file requests on to the
+   * cloud unchanged, or directly while it is in fallback.
+   */
+  record File(FileTask task) implements LanMessage {
+    public File {
+      Wire.require(task != null, "task is required");
+    }
+  }
+
+  /** Hub → connector: how a file task ended; the connector passes it on to the cloud. */
+  record FileDone(FileOutcome outcome) implements LanMessage {
+    public FileDone {
+      Wire.require(outcome != null, "outcome is required");
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.outpost.hub;
 
+import dev.outpost.protocol.FileOutcome;
 import dev.outpost.protocol.LanMessage;
 import dev.outpost.protocol.MachineConfig;
 import dev.outpost.protocol.MachineRef;
@@ -9,6 +10,10 @@ import dev.outpost.crypto.TlsFiles;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.buffer.Buffer;
+import dev.outpost.transport.DialResponse;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.RequestOptions;
 import io.vertx.core.http.WebSocket;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
@@ -24,7 +29,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -74,6 +81,8 @@ public final class ConnectorLink extends VerticleBase {
   /** Every connector discovery reported, by uid: where to go when an admin moves this hub. */
   private final Map<String, String> seen = new HashMap<>();
   private static final long ENROL_AGAIN_MS = 30_000;
+  /** How long a file request through the connector may take. */
+  private static final long FILE_TIMEOUT_MS = 120_000;
   /** Bumped by every enrolment request and answer, so a stale re-ask timer does nothing. */
   private long enrolAsks;
 
@@ -89,6 +98,12 @@ public final class ConnectorLink extends VerticleBase {
   public Future<?> start() {
     order = new FreshFirst(outbox, config.link().backlogPerSecond());
     vertx.eventBus().<Integer>consumer(HubAddresses.MEASUREMENTS_STORED, m -> pump());
+    vertx.eventBus().<String>consumer(HubAddresses.FILE_DONE, m -> {
+      if (socket != null && helloSent == socket) {
+        socket.writeBinaryMessage(Buffer.buffer(Wire.toCbor(new LanMessage.FileDone(
+            Wire.fromJson(m.body(), FileOutcome.class)))));
+      }
+    });
     pollTimer = vertx.setPeriodic(1_000, id -> pump());
     return vertx.executeBlocking(this::clientOptions).map(options -> {
       client = vertx.createWebSocketClient(options);
@@ -149,6 +164,46 @@ public final class ConnectorLink extends VerticleBase {
           : Future.<Void>succeededFuture()).recover(e -> Future.succeededFuture()).compose(v -> ws.close((short) 1001, "shut down"));
     }
     return closed.recover(e -> Future.succeededFuture()).compose(v -> client.close());
+  }
+
+  /**
+   * Blocking (call it from a worker). Sends a signed file request ({@code /files/v1/…}) to the
+   * connector's gateway, which passes it on to the cloud: the hub's certificate opens the gateway,
+   * the signature opens the file. The connector is checked as on the link (organisation CA, role).
+   *
+   * @throws IllegalStateException when the hub is not linked to a connector
+   */
+  public DialResponse viaConnector(String method, String url, byte[] body) throws Exception {
+    String at = target;
+    if (at == null || socket == null || pending != null) {
+      throw new IllegalStateException("not linked to a connector");
+    }
+    var tls = TlsFiles.inFolder(config.dataDir());
+    var http = vertx.createHttpClient(new HttpClientOptions()
+        .setSsl(true)
+        .setVerifyHost(false)   // checked by identity (CA and role) in the trust manager
+        .setEnabledSecureTransportProtocols(Set.of("TLSv1.3", "TLSv1.2"))
+        .setConnectTimeout(10_000)
+        .setTrustOptions(TrustOptions.wrap(trust))
+        .setKeyCertOptions(new PemKeyCertOptions().setKeyPath(tls.key().toString()).setCertPath(tls.certificate().toString())));
+    try {
+      int colon = at.lastIndexOf(':');
+      var options = new RequestOptions()
+          .setMethod(HttpMethod.valueOf(method))
+          .setHost(at.substring(0, colon))
+          .setPort(Integer.parseInt(at.substring(colon + 1)))
+          .setURI(url)
+          .setIdleTimeout(FILE_TIMEOUT_MS);
+      return http.request(options)
+          .compose(request -> body == null ? request.send() : request.send(Buffer.buffer(body)))
+          .compose(response -> response.body().map(bytes -> new DialResponse(response.statusCode(),
+              Map.of(), bytes.getBytes())))
+          .toCompletionStage().toCompletableFuture().get(FILE_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      throw e.getCause() instanceof Exception cause ? cause : e;
+    } finally {
+      http.close();
+    }
   }
 
   /** True while the link to the connector is open. */
@@ -440,6 +495,8 @@ public final class ConnectorLink extends VerticleBase {
         RememberedCloudRoute.save(config.dataDir(), route);
         return null;
       }).onFailure(e -> log.warn("cannot keep the cloud route for the fallback: {}", e.getMessage()));
+    } else if (message instanceof LanMessage.File file) {
+      vertx.eventBus().publish(HubAddresses.FILE_TASK, Wire.toJsonString(file.task()));
     } else if (message instanceof LanMessage.Configure configure) {
       MachineConfig machineConfig = configure.config();
       vertx.eventBus().publish(HubAddresses.CONFIG_RECEIVED, machineConfig);

@@ -1,6 +1,7 @@
 package dev.outpost.hub;
 
 import dev.outpost.crypto.TlsFiles;
+import dev.outpost.hub.files.FileRoute;
 import dev.outpost.protocol.MachineRef;
 import dev.outpost.transport.Dialer;
 import dev.outpost.transport.DialerConfig;
@@ -32,7 +33,7 @@ public final class DirectFallback extends VerticleBase {
   private boolean probing;
   private long nextProbeAt;
   private int failures;
-  private Dialer dialer;
+  private volatile Dialer dialer;
   private volatile CloudUplink uplink;
 
   public DirectFallback(MachineRef machine, HubConfig config, Outbox outbox, ConnectorLink link) {
@@ -63,6 +64,12 @@ public final class DirectFallback extends VerticleBase {
   /** True once the hub uploads directly to the cloud. */
   public boolean direct() {
     return uplink != null;
+  }
+
+  /** The route to the cloud's file URLs while the hub is direct, else null. */
+  public FileRoute fileRoute() {
+    Dialer reachable = dialer;
+    return uplink == null || reachable == null ? null : FileRoute.through(reachable);
   }
 
   private void check() {

@@ -7,6 +7,11 @@ public final class HubAddresses {
   /** The outbox holds new measurements (body: number of measurements written). */
   public static final String MEASUREMENTS_STORED = "measurements.stored";
 
+  /** A file task from the cloud (body: the {@link dev.outpost.protocol.FileTask} as JSON). */
+  public static final String FILE_TASK = "files.task";
+  /** A file task ended (body: the {@link dev.outpost.protocol.FileOutcome} as JSON); goes back the way the task came. */
+  public static final String FILE_DONE = "files.done";
+
   private HubAddresses() {
   }
 }

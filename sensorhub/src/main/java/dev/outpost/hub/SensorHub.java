@@ -1,6 +1,8 @@
 package dev.outpost.hub;
 
 import dev.outpost.hub.impl.LocalCodec;
+import dev.outpost.hub.files.BundleSection;
+import dev.outpost.hub.files.FileTasks;
 import dev.outpost.protocol.MachineConfig;
 import dev.outpost.protocol.MachineRef;
 import dev.outpost.protocol.Measurement;
@@ -46,6 +48,11 @@ public final class SensorHub {
 
   /** Starts a hub; fails if its data folder cannot be used or the configuration is incomplete. */
   public static Future<SensorHub> start(Vertx vertx, HubConfig config) {
+    return start(vertx, config, List.of());
+  }
+
+  /** Starts a hub whose diagnostic bundles carry these extra sections. */
+  public static Future<SensorHub> start(Vertx vertx, HubConfig config, List<BundleSection> sections) {
     registerCodecs(vertx);
     return vertx.executeBlocking(() -> {
       MachineRef machine = MachineIdentity.loadOrCreate(config.dataDir(), config.name(), Role.HUB);
@@ -54,9 +61,12 @@ public final class SensorHub {
       var schedule = new SensorSchedule(opened.machine(), config.dataDir(), opened.outbox());
       var link = new ConnectorLink(opened.machine(), config, opened.outbox(), () -> schedule.current().version());
       var fallback = new DirectFallback(opened.machine(), config, opened.outbox(), link);
+      var files = new FileTasks(opened.machine(), config.dataDir(), () -> fallback.direct() ? fallback.fileRoute()
+          : link.connected() ? link::viaConnector : null, config, sections);
       return vertx.deployVerticle(schedule)
           .compose(s -> vertx.deployVerticle(link).map(l -> List.of(s, l)))
           .compose(ids -> vertx.deployVerticle(fallback).map(f -> List.of(ids.get(0), ids.get(1), f)))
+          .compose(ids -> vertx.deployVerticle(files).map(f -> List.of(ids.get(0), ids.get(1), ids.get(2), f)))
           .compose(ids -> (config.discovers() ? vertx.executeBlocking(() -> Discovered.start(config, opened.machine(), link))
               : Future.<Discovered>succeededFuture(null))
               .map(discovered -> new SensorHub(vertx, opened.machine(), opened.outbox(), schedule, link, fallback, ids, discovered)))

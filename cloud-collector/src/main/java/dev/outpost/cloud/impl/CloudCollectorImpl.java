@@ -5,6 +5,9 @@ import dev.outpost.cloud.CloudConfig;
 import dev.outpost.cloud.MeasurementStore;
 import dev.outpost.cloud.impl.access.AccessServer;
 import dev.outpost.cloud.impl.access.RelayPool;
+import dev.outpost.cloud.impl.files.FileEndpoint;
+import dev.outpost.cloud.impl.files.FileRecords;
+import dev.outpost.cloud.impl.files.FileStore;
 import dev.outpost.cloud.impl.store.Database;
 import dev.outpost.cloud.impl.store.JdbcMachineStore;
 import dev.outpost.cloud.impl.store.JdbcMeasurementStore;
@@ -73,14 +76,15 @@ public final class CloudCollectorImpl implements CloudCollector {
             }))
             .compose(registry -> JdbcMachineStore.load(db)
                 .compose(machines -> JdbcMeasurementStore.load(vertx, db, machines)
-                    .compose(store -> listen(vertx, config, tls, db, cas, registry, machines, store,
-                        Accounts.create(vertx, db, config.limits())))))
+                    .compose(store -> FileStore.open(vertx, config, new FileRecords(db))
+                        .compose(files -> listen(vertx, config, tls, db, cas, registry, machines, store,
+                            Accounts.create(vertx, db, config.limits()), files)))))
             .recover(e -> db.close().transform(v -> Future.failedFuture(e))));
   }
 
   private static Future<CloudCollector> listen(Vertx vertx, CloudConfig config, TlsFiles tls, Database db,
                                                OrganisationCas cas, Registry registry, JdbcMachineStore machines,
-                                               JdbcMeasurementStore store, Accounts accounts) {
+                                               JdbcMeasurementStore store, Accounts accounts, FileStore files) {
     var departures = new Departures();
     var paths = new Paths();
     var clocks = new Clocks(config.clock().maxSkew());
@@ -88,6 +92,7 @@ public final class CloudCollectorImpl implements CloudCollector {
     var devices = new DeviceApi(vertx, config, cas, registry, machines, store, departures, paths, clocks, access);
     var users = new UserApi(vertx, config, accounts, registry, machines, store, departures, paths, clocks);
     var sessions = new AccessApi(access, accounts);
+    var filesApi = new FilesApi(files, registry, access, devices);
     var metrics = new Metrics(store, machines, devices, clocks, config.onlineWindow(),
         dev.outpost.crypto.Pem.readCertificates(tls.certificate()).get(0));
 
@@ -104,6 +109,8 @@ public final class CloudCollectorImpl implements CloudCollector {
     devices.mount(router);
     users.mount(router);
     sessions.mount(router);
+    filesApi.mount(router);
+    new FileEndpoint(files).mount(router);
     router.get(Metrics.PATH).handler(metrics::handle);
     var live = HealthChecks.create(vertx).register("process", p -> p.complete(Status.OK()));
     var ready = HealthChecks.create(vertx).register("database", 2_000,

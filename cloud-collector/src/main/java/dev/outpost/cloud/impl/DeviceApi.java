@@ -13,6 +13,8 @@ import dev.outpost.crypto.CryptoException;
 import dev.outpost.protocol.Batch;
 import dev.outpost.protocol.ChannelMessage;
 import dev.outpost.protocol.Enrolment;
+import java.util.function.BiConsumer;
+import dev.outpost.protocol.FileOutcome;
 import dev.outpost.protocol.MachineConfig;
 import dev.outpost.protocol.MachineRef;
 import dev.outpost.protocol.Measurement;
@@ -79,6 +81,7 @@ final class DeviceApi {
   private final Map<String, Session> channels = new ConcurrentHashMap<>();
   private final Map<String, RelayLink> relayLinks = new ConcurrentHashMap<>();
   private final dev.outpost.cloud.impl.access.AccessServer access;
+  private BiConsumer<Long, FileOutcome> fileOutcomes = (organisation, outcome) -> { };
 
   /** An authenticated machine on one connection. */
   record Device(long organisationId, String uid, Role role, String fingerprint) {
@@ -133,6 +136,45 @@ final class DeviceApi {
   /** Uploads answered 429 because the database was behind. */
   long pushedBack() {
     return pushedBack.get();
+  }
+
+  /** Where the outcomes of file tasks go (organisation of the reporting connector, outcome). */
+  void fileOutcomes(BiConsumer<Long, FileOutcome> consumer) {
+    this.fileOutcomes = consumer;
+  }
+
+  /**
+   * The open command channel that reaches a machine: a connector's own, a hub's through the
+   * connector that serves it (or that it enrolled through); null if none is open.
+   */
+  private Session channelOf(String uid) {
+    var identity = registry.identity(uid);
+    if (identity == null) {
+      return null;
+    }
+    var own = channels.get(uid);
+    if (own != null && identity.role() == Role.CONNECTOR) {
+      return own.ws.isClosed() ? null : own;
+    }
+    return channels.values().stream()
+        .filter(s -> !s.ws.isClosed() && s.device.organisationId() == identity.organisationId())
+        .filter(s -> s.served.contains(uid) || s.device.uid().equals(identity.via()))
+        .findFirst().orElse(null);
+  }
+
+  /** Whether a command channel that reaches the machine is open. */
+  boolean reachable(String uid) {
+    return channelOf(uid) != null;
+  }
+
+  /** Sends a message for a machine over the command channel that reaches it; false if none is open. */
+  boolean sendToMachine(String uid, ChannelMessage message) {
+    var session = channelOf(uid);
+    if (session == null) {
+      return false;
+    }
+    session.send(message);
+    return true;
   }
 
   /** Command channels open now. */
@@ -588,6 +630,15 @@ final class DeviceApi {
         access.deviceEnded(device.uid(), ended);
       } else if (message instanceof ChannelMessage.SupportState support) {
         access.supportState(device.uid(), support);
+      } else if (message instanceof ChannelMessage.FileDone done) {
+        String machine = done.outcome().machine();
+        var identity = registry.identity(machine);
+        if (machine.equals(device.uid()) || served.contains(machine)
+            || (identity != null && identity.organisationId() == device.organisationId() && device.uid().equals(identity.via()))) {
+          fileOutcomes.accept(device.organisationId(), done.outcome());
+        } else {
+          LOG.warn("connector {} reported a file outcome of {}, which it does not serve; ignored", device.uid(), machine);
+        }
       } else if (message instanceof ChannelMessage.MachineLeft left) {
         var identity = registry.identity(left.uid());
         if (left.uid().equals(device.uid()) || served.contains(left.uid())

@@ -142,7 +142,14 @@ final class UserApi {
     router.post(PREFIX + "/login").handler(bodies).handler(this::login);
     // The token is checked before any body is read, so strangers cannot make the server buffer bodies.
     router.route(PREFIX + "/*").handler(this::authenticate);
-    router.route(PREFIX + "/*").handler(bodies);
+    // File uploads stream their bodies into the blob store themselves (FilesApi), unbuffered.
+    router.route(PREFIX + "/*").handler(ctx -> {
+      if (FilesApi.streams(ctx.request())) {
+        ctx.next();
+      } else {
+        bodies.handle(ctx);
+      }
+    });
     router.post(PREFIX + "/logout").handler(this::logout);
     router.post(PREFIX + "/organisations").handler(this::createOrganisation);
     router.get(PREFIX + "/sites").handler(this::listSites);
