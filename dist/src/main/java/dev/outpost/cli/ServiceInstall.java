@@ -1,0 +1,187 @@
+package dev.outpost.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.outpost.crypto.TlsFiles;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Installs a role as a systemd service: the config file, the data folder owned by the service
+ * user, the enrolment (in this process, before the service runs), the unit, and — where systemd
+ * runs — enable and start. Either it completes or it leaves nothing behind that it made: the
+ * config is written to a staging file and moved into place only once the machine is enrolled.
+ * A second run on an enrolled machine keeps config and identity and only refreshes the unit.
+ */
+final class ServiceInstall {
+  /** Enrols the machine described by a config file; blocking. Returns what to tell the admin. */
+  interface Enrolment {
+    String enrol(Path configFile);
+  }
+
+  private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private final ServiceLayout layout;
+  private final String exec;
+  private final boolean start;
+  private final PrintStream out;
+
+  /**
+   * @param layout where the service lives
+   * @param exec   the command that runs {@code outpost} in the unit
+   * @param start  whether to run systemctl (enable and start) where systemd runs
+   * @param out    where to say what was done
+   */
+  ServiceInstall(ServiceLayout layout, String exec, boolean start, PrintStream out) {
+    this.layout = layout;
+    this.exec = exec;
+    this.start = start;
+    this.out = out;
+  }
+
+  /**
+   * Installs.
+   *
+   * @param config    the config file's content for a new install (a machine configured already keeps its file)
+   * @param enrolment how to enrol, or null to leave the machine to enrol when the service starts
+   */
+  void install(ObjectNode config, Enrolment enrolment) {
+    ServiceUser.requireRoot(layout.role() + " install");
+    String unit = SystemdUnit.render(layout, exec);
+    Path configFile = layout.configFile();
+    var made = new ArrayList<Path>();
+    Path staged = null;
+    try {
+      makeFolder(layout.configDir(), "rwxr-xr-x", made);
+      makeFolder(layout.dataDir().getParent(), "rwxr-xr-x", made);
+      makeFolder(layout.dataDir(), "rwx------", made);
+      Path enrolWith = configFile;
+      if (Files.exists(configFile)) {
+        out.println("keeping the existing config file " + configFile);
+      } else {
+        staged = configFile.resolveSibling("." + configFile.getFileName() + ".new");
+        writeFile(staged, JSON.writeValueAsBytes(config), "rw-------");
+        enrolWith = staged;
+      }
+      if (TlsFiles.inFolder(layout.dataDir()).hasIdentity()) {
+        out.println("already enrolled (identity in " + layout.dataDir() + "): not enrolling again");
+      } else if (enrolment != null) {
+        out.println(enrolment.enrol(enrolWith));
+      } else {
+        out.println("not enrolled yet: the " + layout.role() + " asks to be enrolled when the service starts;"
+            + " approve it in the cloud (pending machines)");
+      }
+      if (!ServiceUser.exists(layout.user())) {
+        ServiceUser.create(layout.user(), ServiceLayout.DATA_ROOT);
+        out.println("created the system user " + layout.user());
+      }
+      Files.setPosixFilePermissions(layout.dataDir(), PosixFilePermissions.fromString("rwx------"));
+      ServiceUser.chownTree(layout.dataDir(), layout.user());
+      if (staged != null) {
+        // Readable by the service's group (it may hold a proxy password), writable by root only.
+        Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString("rw-r-----"));
+        Files.setOwner(staged, staged.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("root"));
+        Files.getFileAttributeView(staged, java.nio.file.attribute.PosixFileAttributeView.class)
+            .setGroup(staged.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(layout.user()));
+        Files.move(staged, configFile, StandardCopyOption.ATOMIC_MOVE);
+        staged = null;
+        out.println("wrote " + configFile);
+      }
+      makeFolder(layout.unitDir(), "rwxr-xr-x", made);
+      writeFile(layout.unitFile(), unit.getBytes(StandardCharsets.UTF_8), "rw-r--r--");
+      out.println("wrote " + layout.unitFile());
+    } catch (IOException e) {
+      undo(staged, made);
+      throw new UserError(layout.role() + " install failed, nothing was installed: " + e.getMessage());
+    } catch (RuntimeException e) {
+      undo(staged, made);
+      throw new UserError(layout.role() + " install failed, nothing was installed: " + message(e));
+    }
+    startService();
+  }
+
+  private void startService() {
+    String name = layout.unitName();
+    if (!start) {
+      out.println("not started (--no-start); start it with: systemctl enable --now " + name);
+    } else if (!layout.systemUnitDir()) {
+      out.println("not started: " + layout.unitDir() + " is not where systemd looks for units ("
+          + ServiceLayout.SYSTEM_UNIT_DIR + ")");
+    } else if (!Systemd.running()) {
+      out.println("installed but not started: systemd is not running on this machine (PID 1 is " + Systemd.init() + ").");
+      out.println("On a machine booted with systemd: systemctl enable --now " + name);
+      out.println("Here, in the foreground: runuser -u " + layout.user() + " -- " + exec + " " + layout.role()
+          + " --config " + layout.configFile());
+    } else {
+      Systemd.systemctl("daemon-reload");
+      Systemd.systemctl("enable", "--now", name);
+      out.println("enabled and started " + name + " (systemctl status " + name + ", journalctl -u " + name + ")");
+    }
+  }
+
+  private static void makeFolder(Path dir, String mode, List<Path> made) throws IOException {
+    if (Files.isDirectory(dir)) {
+      return;
+    }
+    if (dir.getParent() != null) {
+      makeFolder(dir.getParent(), "rwxr-xr-x", made);
+    }
+    Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode)));
+    made.add(dir);
+  }
+
+  /** Writes the file atomically with this mode (set before the content is in it). */
+  private static void writeFile(Path file, byte[] content, String mode) throws IOException {
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.deleteIfExists(tmp);
+    Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode)));
+    try (var channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+      channel.write(ByteBuffer.wrap(content));
+      channel.force(true);
+    }
+    Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+  }
+
+  /** Removes the staged config and the folders this run made (newest first, with what is in them). */
+  private static void undo(Path staged, List<Path> made) {
+    try {
+      if (staged != null) {
+        Files.deleteIfExists(staged);
+      }
+      for (int i = made.size() - 1; i >= 0; i--) {
+        deleteTree(made.get(i));
+      }
+    } catch (IOException | UncheckedIOException e) {
+      System.err.println("outpost: could not remove what the failed install made: " + e.getMessage());
+    }
+  }
+
+  static void deleteTree(Path dir) throws IOException {
+    if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    }
+  }
+
+  private static String message(RuntimeException e) {
+    return e.getMessage() != null ? e.getMessage() : e.toString();
+  }
+}
