@@ -17,9 +17,9 @@ import picocli.CommandLine.Option;
  * connector service — config file, data folder of the service user, enrolment, systemd unit.
  */
 @Command(name = "install", mixinStandardHelpOptions = true,
-    description = {"Installs the connector as a systemd service (as root): creates the system user, the data folder",
-        "and /etc/outpost/connector.json, enrols with the token, writes outpost-connector.service and, where systemd",
-        "runs, enables and starts it. Running it again on an enrolled machine does not enrol again."})
+    description = "Installs the connector as a systemd service (as root): creates the system user, the data folder "
+        + "and /etc/outpost/connector.json, enrols with the token, writes outpost-connector.service and, where systemd "
+        + "runs, enables and starts it. Running it again on an enrolled machine does not enrol again.")
 final class ConnectorInstallCommand implements Callable<Integer> {
   @Option(names = "--cloud", required = true, paramLabel = "URL",
       description = "The cloud, e.g. https://cloud.example.net (ports 443, 5935, 80 are tried) or https://HOST:PORT (that port only).")

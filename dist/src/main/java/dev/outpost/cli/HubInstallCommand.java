@@ -23,10 +23,10 @@ import picocli.CommandLine.Option;
  * first start and waits for an admin's approval.
  */
 @Command(name = "install", mixinStandardHelpOptions = true,
-    description = {"Installs the hub as a systemd service (as root): creates the system user, the data folder and",
-        "/etc/outpost/hub.json, enrols through the connector with the site's hub token (if given), writes",
-        "outpost-hub.service and, where systemd runs, enables and starts it. Running it again on an enrolled",
-        "machine does not enrol again."})
+    description = "Installs the hub as a systemd service (as root): creates the system user, the data folder and "
+        + "/etc/outpost/hub.json, enrols through the connector with the site's hub token (if given), writes "
+        + "outpost-hub.service and, where systemd runs, enables and starts it. Running it again on an enrolled "
+        + "machine does not enrol again.")
 final class HubInstallCommand implements Callable<Integer> {
   @Option(names = "--connector", paramLabel = "HOST:PORT",
       description = "The connector's LAN gateway (default: found on the LAN by UPnP; give it where multicast does not cross).")

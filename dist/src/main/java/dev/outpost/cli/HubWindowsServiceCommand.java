@@ -10,9 +10,9 @@ import picocli.CommandLine.Option;
 
 /** {@code outpost hub windows-service}: prints (or writes) the WinSW definition that runs a hub as a Windows service. */
 @Command(name = "windows-service", mixinStandardHelpOptions = true,
-    description = {"Prints the service definition for WinSW 2.x that runs this hub as a Windows service",
-        "(save it as outpost-hub.xml next to WinSW renamed to outpost-hub.exe; see docs/install.md).",
-        "%BASE% is the folder of outpost-hub.exe."})
+    description = "Prints the service definition for WinSW 2.x that runs this hub as a Windows service "
+        + "(save it as outpost-hub.xml next to WinSW renamed to outpost-hub.exe; see docs/install.md). "
+        + "%%BASE%% is the folder of outpost-hub.exe.")
 final class HubWindowsServiceCommand implements Callable<Integer> {
   @Option(names = "--java", paramLabel = "EXE", description = "The Java 17+ executable (default: ${DEFAULT-VALUE}, found on the PATH).",
       defaultValue = "java")
@@ -42,7 +42,7 @@ final class HubWindowsServiceCommand implements Callable<Integer> {
     }
     String xml = new WindowsService(java, jar, config, logDir).xml();
     if (out == null) {
-      System.out.print(xml);
+      System.out.println(xml);
       return 0;
     }
     try {

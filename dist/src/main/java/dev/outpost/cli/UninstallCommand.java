@@ -9,8 +9,8 @@ import picocli.CommandLine.Spec;
 
 /** {@code outpost connector|hub uninstall [--purge]}: the role's service goes; its data stays unless asked. */
 @Command(name = "uninstall", mixinStandardHelpOptions = true,
-    description = {"Stops, disables and removes the systemd service of this role (as root).",
-        "The data folder (identity, outbox) and the config file stay unless --purge."})
+    description = "Stops, disables and removes the systemd service of this role (as root). "
+        + "The data folder (identity, outbox) and the config file stay unless --purge.")
 final class UninstallCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
