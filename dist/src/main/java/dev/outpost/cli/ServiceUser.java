@@ -28,7 +28,7 @@ final class ServiceUser {
           + " (for a Windows hub see: outpost hub windows-service --help)");
     }
     if (!Integer.valueOf(0).equals(uid)) {
-      throw new UserError(what + " must run as root (it creates a system user and a systemd unit): sudo outpost " + what);
+      throw new UserError(what + " must run as root (it manages a system user and a systemd unit): sudo outpost " + what);
     }
   }
 

@@ -56,7 +56,7 @@ class DebPackageIT {
       // Files, launcher and user.
       assertTrue(Files.isRegularFile(Path.of("/usr/share/outpost/outpost.jar")));
       assertTrue(Files.isExecutable(Path.of("/usr/bin/outpost")));
-      assertTrue(Files.isRegularFile(Path.of("/usr/share/doc/outpost/operations.md")));
+      assertTrue(Files.isRegularFile(Path.of("/usr/share/doc/outpost/install.md")));
       var version = run(List.of("/usr/bin/outpost", "--version"));
       assertEquals(0, version.exit(), version.both());
       assertTrue(version.out().startsWith("outpost "), version.out());

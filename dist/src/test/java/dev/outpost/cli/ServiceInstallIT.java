@@ -193,6 +193,21 @@ class ServiceInstallIT {
     }
   }
 
+  @Test
+  void anotherUserThanRootIsToldToUseSudo() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of("/usr/sbin/runuser")), "skipped: runuser is not installed");
+    String token = "A".repeat(43) + "." + "B".repeat(43);
+    var command = List.of("/usr/sbin/runuser", "-u", "nobody", "--", Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", Path.of("target", "outpost.jar").toAbsolutePath().toString(), "connector", "install",
+        "--cloud", "https://127.0.0.1:1", "--token", token, "--data-dir", data.toString(), "--config-dir", etc.toString(),
+        "--unit-dir", units.toString());
+    var refused = ServiceTesting.run(command);
+    assumeTrue(!refused.err().contains("Unable to access jarfile"), "skipped: nobody cannot read the jar here");
+    assertEquals(Main.USAGE, refused.exit(), refused.both());
+    assertTrue(refused.err().contains("connector install must run as root"), refused.err());
+    assertNothingInstalled();
+  }
+
   private void assertNothingInstalled() throws Exception {
     assertFalse(Files.exists(data), "no data folder");
     assertFalse(Files.exists(etc), "no config folder");
