@@ -7,6 +7,7 @@ import dev.outpost.connector.ConnectorConfig;
 import dev.outpost.protocol.EnrolmentToken;
 import dev.outpost.protocol.WireFormatException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -60,7 +61,7 @@ final class ConnectorInstallCommand implements Callable<Integer> {
       config.put("lanHost", lanHost);
     }
     config.putObject("cloud").putArray("endpoints").add(endpoint(cloud));
-    new ServiceInstall(layout, exec != null ? exec : Launcher.current(), !where.noStart, System.out)
+    new ServiceInstall(layout, ConnectorConfig.class, exec != null ? exec : Launcher.current(), !where.noStart, System.out)
         .install(config, file -> {
           ConnectorConfig connector = ConfigFiles.read(file, ConnectorConfig.class).withToken(token);
           var machine = Connector.enrol(connector);
@@ -75,7 +76,12 @@ final class ConnectorInstallCommand implements Callable<Integer> {
     if (!text.contains("://")) {
       return text;
     }
-    URI uri = URI.create(text);
+    URI uri;
+    try {
+      uri = new URI(text);
+    } catch (URISyntaxException e) {
+      throw new UserError("--cloud is not an address: " + e.getMessage());
+    }
     if (!"https".equals(uri.getScheme()) || uri.getHost() == null) {
       throw new UserError("--cloud must be an https:// address or HOST[:PORT], not " + cloud);
     }

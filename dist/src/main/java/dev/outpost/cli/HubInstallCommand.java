@@ -59,6 +59,16 @@ final class HubInstallCommand implements Callable<Integer> {
         throw new UserError("--token is not an enrolment token: " + e.getMessage());
       }
     }
+    if (connector != null) {
+      try {
+        int port = new HubConfig(Path.of("."), "hub", connector, null, null).connectorPort();
+        if (port < 1 || port > 65_535) {
+          throw new IllegalArgumentException("the port must be 1 to 65535");
+        }
+      } catch (IllegalArgumentException e) {
+        throw new UserError("--connector must be HOST or HOST:PORT, not " + connector + " (" + e.getMessage() + ")");
+      }
+    }
     if (enrolTimeout < 1) {
       throw new UserError("--enrol-timeout must be at least 1 second");
     }
@@ -71,7 +81,7 @@ final class HubInstallCommand implements Callable<Integer> {
     if (connector != null) {
       config.put("connector", connector);
     }
-    new ServiceInstall(layout, exec != null ? exec : Launcher.current(), !where.noStart, System.out)
+    new ServiceInstall(layout, HubConfig.class, exec != null ? exec : Launcher.current(), !where.noStart, System.out)
         .install(config, token == null ? null : this::enrol);
     return 0;
   }

@@ -36,18 +36,21 @@ final class ServiceInstall {
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   private final ServiceLayout layout;
+  private final Class<?> configType;
   private final String exec;
   private final boolean start;
   private final PrintStream out;
 
   /**
-   * @param layout where the service lives
+   * @param layout     where the service lives
+   * @param configType the role's config record: the config file is checked against it before anything is installed
    * @param exec   the command that runs {@code outpost} in the unit
    * @param start  whether to run systemctl (enable and start) where systemd runs
    * @param out    where to say what was done
    */
-  ServiceInstall(ServiceLayout layout, String exec, boolean start, PrintStream out) {
+  ServiceInstall(ServiceLayout layout, Class<?> configType, String exec, boolean start, PrintStream out) {
     this.layout = layout;
+    this.configType = configType;
     this.exec = exec;
     this.start = start;
     this.out = out;
@@ -77,6 +80,7 @@ final class ServiceInstall {
         writeFile(staged, JSON.writeValueAsBytes(config), "rw-------");
         enrolWith = staged;
       }
+      ConfigFiles.read(enrolWith, configType);
       if (TlsFiles.inFolder(layout.dataDir()).hasIdentity()) {
         out.println("already enrolled (identity in " + layout.dataDir() + "): not enrolling again");
       } else if (enrolment != null) {

@@ -73,6 +73,9 @@ record ServiceLayout(String role, String user, Path dataDir, Path configDir, Pat
       if (!user.matches("[a-z_][a-z0-9_-]{0,31}")) {
         throw new UserError("--user must be a system user name (lower case letters, digits, _ and -), not " + user);
       }
+      if (user.equals("root")) {
+        throw new UserError("--user root: the service must run as a user of its own, not as root");
+      }
       return new ServiceLayout(role, user, dataDir != null ? dataDir : DATA_ROOT.resolve(role), configDir, unitDir);
     }
   }

@@ -22,12 +22,13 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The .deb on this machine: {@code dpkg -i}, the files, the user, the units ({@code systemd-analyze
- * verify}), a connector installed with the packaged launcher and enrolled at a cloud on loopback,
- * then {@code dpkg -P}, which must leave the machine as it was. Root only; skipped where Outpost is
- * installed already (the test would replace it). Whatever fails, the finally block purges the
- * package and removes what it made.
+ * verify}), a connector installed with the packaged launcher, enrolled at a cloud on loopback and
+ * running as the service user, then {@code dpkg -P}, which must leave the machine as it was. Root
+ * only; skipped where Outpost is installed already (the test would replace it). Whatever fails,
+ * the finally block purges the package and removes what it made.
  */
 class DebPackageIT {
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
   private static final List<Path> MADE = List.of(Path.of("/usr/share/outpost"), Path.of("/usr/bin/outpost"),
       Path.of("/lib/systemd/system/outpost-connector.service"), Path.of("/lib/systemd/system/outpost-hub.service"),
       Path.of("/var/lib/outpost"), Path.of("/etc/outpost"), Path.of("/etc/systemd/system/outpost-connector.service"),
@@ -100,6 +101,27 @@ class DebPackageIT {
       assertTrue(Files.readString(Path.of("/etc/systemd/system/outpost-connector.service")).contains("ExecStart=/usr/bin/outpost connector"));
       if (!Systemd.running()) {
         assertTrue(connector.out().contains("installed but not started: systemd is not running"), connector.out());
+      }
+
+      // It runs as the service user, with what install left it: the foreground command the install
+      // prints where systemd does not run. Kept on loopback: LAN gateway and UPnP on lo only.
+      Path config = Path.of("/etc/outpost/connector.json");
+      var json = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(config.toFile());
+      json.put("lanHost", "127.0.0.1").put("lanPort", 0).putObject("discovery").put("ttl", 1).putArray("interfaces").add("lo");
+      Files.writeString(config, json.toString());
+      String uid = JSON.readTree(data.resolve("machine.json").toFile()).get("uid").asText();
+      Path log = root.resolve("connector.log");
+      var service = new ProcessBuilder("/usr/sbin/runuser", "-u", "outpost", "--", "/usr/bin/outpost", "connector",
+          "--config", config.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+      try {
+        await().atMost(Duration.ofSeconds(60)).until(() -> admin.machine(uid).path("online").asBoolean());
+        assertEquals("outpost:outpost", owner(data.resolve(dev.outpost.connector.Connector.OUTBOX_FILE)),
+            "the service user writes its outbox");
+      } catch (AssertionError | org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError(e.getMessage() + "\nthe connector's output:\n" + Files.readString(log), e);
+      } finally {
+        service.destroy();
+        assertTrue(service.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the connector stops on SIGTERM");
       }
 
       var purged = dpkg("-P", "outpost");

@@ -245,6 +245,23 @@ class ServiceInstallIT {
   }
 
   @Test
+  void aHubWithoutTokenIsInstalledToAskForApprovalWhenItStarts() throws Exception {
+    Path hubData = root.resolve("var/lib/outpost/hub");
+    var installed = outpost(install("hub", "192.0.2.1:4443", null, hubData));
+    assertEquals(0, installed.exit(), installed.both());
+    assertTrue(installed.out().contains("not enrolled yet"), installed.out());
+    assertFalse(TlsFiles.inFolder(hubData).hasIdentity());
+    assertEquals(user + ":" + user, owner(hubData));
+    assertEquals("192.0.2.1:4443", JSON.readTree(etc.resolve("hub.json").toFile()).get("connector").asText());
+    assertTrue(Files.exists(units.resolve("outpost-hub.service")));
+
+    var badAddress = outpost(install("hub", "connector.lan:99999", null, root.resolve("other")));
+    assertEquals(Main.USAGE, badAddress.exit(), badAddress.both());
+    assertTrue(badAddress.err().contains("--connector must be HOST or HOST:PORT"), badAddress.err());
+    assertFalse(Files.exists(root.resolve("other")));
+  }
+
+  @Test
   void aHubTokenTheConnectorRefusesInstallsNothing() throws Exception {
     var site = LocalSite.start(root.resolve("site"), 0, 0);
     Path hubData = root.resolve("var/lib/outpost/hub");
