@@ -103,6 +103,14 @@ class DebPackageIT {
         assertTrue(connector.out().contains("installed but not started: systemd is not running"), connector.out());
       }
 
+      // Installing the package again (an upgrade) keeps the installed connector as it is.
+      byte[] certificate = Files.readAllBytes(data.resolve(TlsFiles.CERTIFICATE_FILE));
+      var again = dpkg("-i", deb.toString());
+      assertEquals(0, again.exit(), again.both());
+      assertEquals(new String(certificate), Files.readString(data.resolve(TlsFiles.CERTIFICATE_FILE)));
+      assertEquals("outpost:outpost", owner(data));
+      assertEquals("root:outpost", owner(Path.of("/etc/outpost/connector.json")));
+
       // It runs as the service user, with what install left it: the foreground command the install
       // prints where systemd does not run. Kept on loopback: LAN gateway and UPnP on lo only.
       Path config = Path.of("/etc/outpost/connector.json");
