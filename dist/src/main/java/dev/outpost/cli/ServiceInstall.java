@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.crypto.TlsFiles;
+import dev.outpost.hub.MachineIdentity;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -65,57 +67,90 @@ final class ServiceInstall {
   void install(ObjectNode config, Enrolment enrolment) {
     ServiceUser.requireRoot(layout.role() + " install");
     String unit = SystemdUnit.render(layout, exec);
-    Path configFile = layout.configFile();
+    requireOwnFolder(layout.dataDir());
     var made = new ArrayList<Path>();
     Path staged = null;
     try {
       makeFolder(layout.configDir(), "rwxr-xr-x", made);
       makeFolder(layout.dataDir().getParent(), "rwxr-xr-x", made);
       makeFolder(layout.dataDir(), "rwx------", made);
-      Path enrolWith = configFile;
-      if (Files.exists(configFile)) {
+      staged = Files.exists(layout.configFile()) ? null : stage(config);
+      Path configFile = staged != null ? staged : layout.configFile();
+      if (staged == null) {
         out.println("keeping the existing config file " + configFile);
-      } else {
-        staged = configFile.resolveSibling("." + configFile.getFileName() + ".new");
-        writeFile(staged, JSON.writeValueAsBytes(config), "rw-------");
-        enrolWith = staged;
       }
-      ConfigFiles.read(enrolWith, configType);
-      if (TlsFiles.inFolder(layout.dataDir()).hasIdentity()) {
-        out.println("already enrolled (identity in " + layout.dataDir() + "): not enrolling again");
-      } else if (enrolment != null) {
-        out.println(enrolment.enrol(enrolWith));
-      } else {
-        out.println("not enrolled yet: the " + layout.role() + " asks to be enrolled when the service starts;"
-            + " approve it in the cloud (pending machines)");
-      }
-      if (!ServiceUser.exists(layout.user())) {
-        ServiceUser.create(layout.user(), ServiceLayout.DATA_ROOT);
-        out.println("created the system user " + layout.user());
-      }
-      Files.setPosixFilePermissions(layout.dataDir(), PosixFilePermissions.fromString("rwx------"));
-      ServiceUser.chownTree(layout.dataDir(), layout.user());
+      ConfigFiles.read(configFile, configType);
+      enrol(enrolment, configFile);
+      handOverDataFolder();
       if (staged != null) {
-        // Readable by the service's group (it may hold a proxy password), writable by root only.
-        Files.setPosixFilePermissions(staged, PosixFilePermissions.fromString("rw-r-----"));
-        Files.setOwner(staged, staged.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByName("root"));
-        Files.getFileAttributeView(staged, java.nio.file.attribute.PosixFileAttributeView.class)
-            .setGroup(staged.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(layout.user()));
-        Files.move(staged, configFile, StandardCopyOption.ATOMIC_MOVE);
+        place(staged);
         staged = null;
-        out.println("wrote " + configFile);
       }
       makeFolder(layout.unitDir(), "rwxr-xr-x", made);
       writeFile(layout.unitFile(), unit.getBytes(StandardCharsets.UTF_8), "rw-r--r--");
       out.println("wrote " + layout.unitFile());
-    } catch (IOException e) {
+    } catch (IOException | RuntimeException e) {
       undo(staged, made);
-      throw new UserError(layout.role() + " install failed, nothing was installed: " + e.getMessage());
-    } catch (RuntimeException e) {
-      undo(staged, made);
-      throw new UserError(layout.role() + " install failed, nothing was installed: " + message(e));
+      throw new UserError(layout.role() + " install failed, nothing was installed: "
+          + (e.getMessage() != null ? e.getMessage() : e.toString()));
     }
     startService();
+  }
+
+  /**
+   * Refuses a data folder that holds something else: the install gives everything in it to the
+   * service user ({@code --data-dir /var/lib} would hand over all of it).
+   */
+  private static void requireOwnFolder(Path dataDir) {
+    if (!Files.isDirectory(dataDir) || Files.exists(dataDir.resolve(MachineIdentity.FILE))) {
+      return;
+    }
+    try (Stream<Path> entries = Files.list(dataDir)) {
+      if (entries.findAny().isPresent()) {
+        throw new UserError(dataDir + " is not empty and holds no Outpost machine: give a new or empty --data-dir");
+      }
+    } catch (IOException e) {
+      throw new UserError(dataDir + " cannot be read: " + e.getMessage());
+    }
+  }
+
+  /** The new config file under a name nobody reads (root only), until the install is through. */
+  private Path stage(ObjectNode config) throws IOException {
+    Path staged = layout.configFile().resolveSibling("." + layout.configFile().getFileName() + ".new");
+    writeFile(staged, JSON.writeValueAsBytes(config), "rw-------");
+    return staged;
+  }
+
+  private void enrol(Enrolment enrolment, Path configFile) {
+    if (TlsFiles.inFolder(layout.dataDir()).hasIdentity()) {
+      out.println("already enrolled (identity in " + layout.dataDir() + "): not enrolling again");
+    } else if (enrolment != null) {
+      out.println(enrolment.enrol(configFile));
+    } else {
+      out.println("not enrolled yet: the " + layout.role() + " asks to be enrolled when the service starts;"
+          + " approve it in the cloud (pending machines)");
+    }
+  }
+
+  /** The service user (made if missing) owns the data folder and everything in it; nobody else may enter. */
+  private void handOverDataFolder() throws IOException {
+    if (!ServiceUser.exists(layout.user())) {
+      ServiceUser.create(layout.user(), ServiceLayout.DATA_ROOT);
+      out.println("created the system user " + layout.user());
+    }
+    Files.setPosixFilePermissions(layout.dataDir(), PosixFilePermissions.fromString("rwx------"));
+    ServiceUser.chownTree(layout.dataDir(), layout.user());
+  }
+
+  /** Moves the staged config into place: root's, readable by the service's group (it may hold a proxy password). */
+  private void place(Path staged) throws IOException {
+    var lookup = staged.getFileSystem().getUserPrincipalLookupService();
+    var view = Files.getFileAttributeView(staged, PosixFileAttributeView.class);
+    view.setOwner(lookup.lookupPrincipalByName("root"));
+    view.setGroup(lookup.lookupPrincipalByGroupName(layout.user()));
+    view.setPermissions(PosixFilePermissions.fromString("rw-r-----"));
+    Files.move(staged, layout.configFile(), StandardCopyOption.ATOMIC_MOVE);
+    out.println("wrote " + layout.configFile());
   }
 
   private void startService() {
@@ -146,13 +181,15 @@ final class ServiceInstall {
     }
     Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode)));
     made.add(dir);
+    Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString(mode)); // not narrowed by root's umask
   }
 
-  /** Writes the file atomically with this mode (set before the content is in it). */
+  /** Writes the file atomically with exactly this mode (set before the content is in it). */
   private static void writeFile(Path file, byte[] content, String mode) throws IOException {
     Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
     Files.deleteIfExists(tmp);
     Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString(mode)));
+    Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString(mode)); // not narrowed by root's umask
     try (var channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
       channel.write(ByteBuffer.wrap(content));
       channel.force(true);
@@ -183,9 +220,5 @@ final class ServiceInstall {
         Files.delete(path);
       }
     }
-  }
-
-  private static String message(RuntimeException e) {
-    return e.getMessage() != null ? e.getMessage() : e.toString();
   }
 }

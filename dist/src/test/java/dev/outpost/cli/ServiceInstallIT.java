@@ -252,13 +252,26 @@ class ServiceInstallIT {
   @Test
   void aHubWithoutTokenIsInstalledToAskForApprovalWhenItStarts() throws Exception {
     Path hubData = root.resolve("var/lib/outpost/hub");
-    var installed = outpost(install("hub", "192.0.2.1:4443", null, hubData));
+    var installed = ServiceTesting.outpostWithUmask077(install("hub", "192.0.2.1:4443", null, hubData));
     assertEquals(0, installed.exit(), installed.both());
     assertTrue(installed.out().contains("not enrolled yet"), installed.out());
     assertFalse(TlsFiles.inFolder(hubData).hasIdentity());
     assertEquals(user + ":" + user, owner(hubData));
+    // Modes as meant, whatever root's umask: the service user reaches its config, systemd its unit.
+    assertEquals("rwx------", mode(hubData));
+    assertEquals("rwxr-xr-x", mode(hubData.getParent()));
+    assertEquals("rwxr-xr-x", mode(etc));
+    assertEquals("rw-r-----", mode(etc.resolve("hub.json")));
+    assertEquals("rw-r--r--", mode(units.resolve("outpost-hub.service")));
     assertEquals("192.0.2.1:4443", JSON.readTree(etc.resolve("hub.json").toFile()).get("connector").asText());
     assertTrue(Files.exists(units.resolve("outpost-hub.service")));
+
+    Path busy = Files.createDirectories(root.resolve("busy"));
+    Files.writeString(busy.resolve("notes.txt"), "not Outpost's");
+    var occupied = outpost(install("hub", "192.0.2.1:4443", null, busy));
+    assertEquals(Main.USAGE, occupied.exit(), occupied.both());
+    assertTrue(occupied.err().contains("is not empty and holds no Outpost machine"), occupied.err());
+    assertEquals("root:root", owner(busy.resolve("notes.txt")), "nothing in it was handed over");
 
     var badAddress = outpost(install("hub", "connector.lan:99999", null, root.resolve("other")));
     assertEquals(Main.USAGE, badAddress.exit(), badAddress.both());

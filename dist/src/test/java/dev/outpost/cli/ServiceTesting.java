@@ -31,6 +31,15 @@ final class ServiceTesting {
     return run(command);
   }
 
+  /** As {@link #outpost}, with root's umask set to 077 (a hardened root shell). */
+  static Run outpostWithUmask077(String... args) throws Exception {
+    var command = new ArrayList<>(List.of("/bin/sh", "-c", "umask 077 && exec \"$@\"", "sh",
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-jar", Path.of("target", "outpost.jar").toAbsolutePath().toString()));
+    command.addAll(List.of(args));
+    return run(command);
+  }
+
   static Run run(List<String> command) throws Exception {
     var process = new ProcessBuilder(command).start();
     process.getOutputStream().close();
