@@ -52,10 +52,11 @@ record WindowsService(String java, String jar, String config, String logDir) {
       add(account, "user", "LocalService");
       add(service, "startmode", "Automatic");
       add(service, "delayedAutoStart", "true");
-      add(service, "onfailure", null).setAttribute("action", "restart");
-      ((Element) service.getLastChild()).setAttribute("delay", "10 sec");
-      add(service, "onfailure", null).setAttribute("action", "restart");
-      ((Element) service.getLastChild()).setAttribute("delay", "60 sec");
+      for (String delay : new String[] {"10 sec", "60 sec"}) {
+        Element restart = add(service, "onfailure", null);
+        restart.setAttribute("action", "restart");
+        restart.setAttribute("delay", delay);
+      }
       add(service, "resetfailure", "1 hour");
       add(service, "stoptimeout", "30 sec");
       add(service, "logpath", logDir);
