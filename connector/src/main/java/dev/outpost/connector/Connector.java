@@ -73,8 +73,7 @@ public final class Connector {
     LocalCodec.register(vertx, dev.outpost.protocol.ChannelMessage.HubEnrolment.class);
     LocalCodec.register(vertx, dev.outpost.protocol.ChannelMessage.MoveHub.class);
     return vertx.executeBlocking(() -> {
-      MachineRef machine = MachineIdentity.loadOrCreate(config.dataDir(), config.name(), Role.CONNECTOR);
-      CloudEnrolment.ensure(config, machine);
+      MachineRef machine = enrol(config);
       Dialer dialer = Dialer.create(config.cloud(), TlsFiles.inFolder(config.dataDir()));
       return new Opened(machine, Outbox.open(config.dataDir().resolve(OUTBOX_FILE), config.outbox()), dialer);
     }).compose(opened -> {
@@ -106,6 +105,20 @@ public final class Connector {
           .recover(e -> undeploy(vertx, ids).eventually(() -> close(vertx, opened.outbox(), opened.dialer()))
               .transform(v -> Future.failedFuture(e)));
     });
+  }
+
+  /**
+   * Blocking. Makes the machine's identity on first use and enrols it at the cloud with the config's
+   * token unless it is enrolled already: what {@link #start} does first, for installers that enrol
+   * before the service runs.
+   *
+   * @throws IllegalStateException if it is not enrolled and has no token, or the cloud refused it
+   * @throws dev.outpost.transport.DialException if the cloud cannot be reached
+   */
+  public static MachineRef enrol(ConnectorConfig config) {
+    MachineRef machine = MachineIdentity.loadOrCreate(config.dataDir(), config.name(), Role.CONNECTOR);
+    CloudEnrolment.ensure(config, machine);
+    return machine;
   }
 
   public MachineRef machine() {

@@ -10,10 +10,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code outpost connector --config FILE}: a site's connector; {@code support} turns vendor support access on and off. */
+/**
+ * {@code outpost connector --config FILE}: a site's connector; {@code support} turns vendor support access on and off;
+ * {@code install}/{@code uninstall} set it up as a systemd service.
+ */
 @Command(name = "connector", mixinStandardHelpOptions = true,
     description = "Runs a site connector (its own sensors, the LAN gateway for hubs, the uplink to the cloud) from a JSON config file.",
-    subcommands = {ConnectorCommand.Support.class})
+    subcommands = {ConnectorCommand.Support.class, ConnectorInstallCommand.class, UninstallCommand.class})
 final class ConnectorCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "The connector's config file (JSON). Required to run it.")
   Path config;
