@@ -2,7 +2,7 @@ package dev.outpost.cli;
 
 import dev.outpost.connector.Connector;
 import dev.outpost.connector.ConnectorConfig;
-import dev.outpost.connector.SiteChecks;
+import dev.outpost.connector.ConnectorDoctor;
 import dev.outpost.connector.SupportAccess;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -13,7 +13,7 @@ import picocli.CommandLine.Parameters;
 /** {@code outpost connector --config FILE}: a site's connector; {@code support} turns vendor support access on and off. */
 @Command(name = "connector", mixinStandardHelpOptions = true,
     description = "Runs a site connector (its own sensors, the LAN gateway for hubs, the uplink to the cloud) from a JSON config file.",
-    subcommands = {ConnectorCommand.Support.class})
+    subcommands = {ConnectorCommand.Support.class, DoctorCommands.Connector.class})
 final class ConnectorCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "The connector's config file (JSON). Required to run it.")
   Path config;
@@ -70,9 +70,9 @@ final class ConnectorCommand implements Callable<Integer> {
         case "status" -> {
           System.out.println("support access: " + SupportAccess.load(dataDir).describe());
           boolean ok = true;
-          for (var check : SiteChecks.forSupport(connectorConfig)) {
-            System.out.println(check);
-            ok &= check.status() != SiteChecks.Status.FAIL;
+          for (var check : ConnectorDoctor.forSupport(connectorConfig, dev.outpost.hub.doctor.GatewayCheck.KERNEL_ROUTES)) {
+            System.out.println(check.toText());
+            ok &= check.status() != dev.outpost.hub.doctor.Check.Status.FAIL;
           }
           return ok ? 0 : 1;
         }

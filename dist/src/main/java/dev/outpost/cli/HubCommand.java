@@ -9,13 +9,17 @@ import picocli.CommandLine.Option;
 
 /** {@code outpost hub --config FILE}: a sensor hub. */
 @Command(name = "hub", mixinStandardHelpOptions = true,
-    description = "Runs a sensor hub (sensors, durable outbox, link to its connector) from a JSON config file.")
+    description = "Runs a sensor hub (sensors, durable outbox, link to its connector) from a JSON config file.",
+    subcommands = {DoctorCommands.Hub.class})
 final class HubCommand implements Callable<Integer> {
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "The hub's config file (JSON).")
+  @Option(names = "--config", paramLabel = "FILE", description = "The hub's config file (JSON). Required to run it.")
   Path config;
 
   @Override
   public Integer call() {
+    if (config == null) {
+      throw new UserError("--config FILE is required to run a hub (see outpost hub --help)");
+    }
     HubConfig hubConfig = ConfigFiles.read(config, HubConfig.class);
     return RoleRunner.run("hub", vertx -> SensorHub.start(vertx, hubConfig), SensorHub::stop);
   }

@@ -1,0 +1,44 @@
+package dev.outpost.hub.doctor;
+
+import dev.outpost.crypto.TlsFiles;
+import dev.outpost.transport.Dialer;
+import dev.outpost.transport.DialerConfig;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Every check of one way to the cloud, in the order a connection goes: DNS, the proxy, each endpoint
+ * and port, TLS, the clock and whether the cloud still accepts the machine. The connector's uplink
+ * and a hub's fallback both go this way.
+ */
+public final class CloudPath {
+  /** The cloud's liveness path, which every route is probed with. */
+  public static final String PROBE_PATH = "/health/live";
+
+  private CloudPath() {
+  }
+
+  /** Blocking. The dialer uses the machine's identity when it has one; certificate checks are always on. */
+  public static List<Check> run(DialerConfig link, TlsFiles tls, DoctorSettings settings) {
+    var checks = new ArrayList<Check>(DnsCheck.run(link));
+    if (!java.nio.file.Files.exists(tls.ca())) {
+      checks.add(Check.warn(EndpointChecks.ENDPOINT, "not checked: no " + TlsFiles.CA_FILE
+          + " yet to check the cloud's certificate with", "enrol the machine first (see the identity check)"));
+      return checks;
+    }
+    try (var dialer = Dialer.create(link, tls)) {
+      var probes = dialer.probe(PROBE_PATH);
+      if (link.proxy() != null) {
+        checks.add(EndpointChecks.proxy(link, probes));
+      }
+      checks.addAll(EndpointChecks.endpoints(probes));
+      checks.add(TlsCheck.run(probes, Instant.now()));
+      checks.add(ClockCheck.run(probes, settings));
+      if (tls.hasIdentity()) {
+        checks.add(IdentityChecks.atCloud(dialer));
+      }
+    }
+    return checks;
+  }
+}
