@@ -39,12 +39,15 @@ public final class ConnectorDoctor {
     return new DoctorReport(checks);
   }
 
-  /** Blocking: the default gateway, the identity and the way to the cloud. */
+  /**
+   * Blocking: the default gateway, the identity and the way to the cloud (before enrolment with the
+   * CA pin of the config's token).
+   */
   public static List<Check> forSupport(ConnectorConfig config, Path routeTable) {
     var checks = new ArrayList<Check>();
     checks.add(GatewayCheck.run(routeTable));
     checks.add(IdentityChecks.local(config.dataDir(), Instant.now(), ENROL_HINT));
-    checks.addAll(CloudPath.run(config.cloud(), TlsFiles.inFolder(config.dataDir()), config.doctor()));
+    checks.addAll(CloudPath.run(config.cloud(), TlsFiles.inFolder(config.dataDir()), config.doctor(), config.token()));
     return checks;
   }
 }

@@ -209,7 +209,16 @@ class DoctorIT {
     assertEquals(Check.Status.FAIL, identity.status(), report.toText());
     assertTrue(identity.detail().startsWith("not enrolled"), identity.detail());
     assertTrue(identity.hint().contains("--token"), identity.hint());
+    assertEquals(Check.Status.WARN, only(report, "endpoint").status(), "without ca.pem or token nothing to trust yet");
     assertEquals(1, report.exitCode());
+
+    var admin = site.admin();
+    var withToken = ConnectorDoctor.run(config.withToken(admin.enrolmentToken(admin.site(LocalSite.SITE), "connector")), routes);
+    assertEquals(Check.Status.FAIL, only(withToken, "identity").status());
+    for (String name : List.of("endpoint", "tls", "clock")) {
+      assertEquals(Check.Status.OK, only(withToken, name).status(), "checked with the token's CA pin: " + withToken.toText());
+    }
+    assertFalse(Files.exists(root.resolve("new-connector")), "the doctor makes no files");
   }
 
   @Test

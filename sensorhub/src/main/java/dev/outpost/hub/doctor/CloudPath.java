@@ -1,8 +1,12 @@
 package dev.outpost.hub.doctor;
 
+import dev.outpost.crypto.PinnedCa;
 import dev.outpost.crypto.TlsFiles;
+import dev.outpost.protocol.EnrolmentToken;
+import dev.outpost.protocol.WireFormatException;
 import dev.outpost.transport.Dialer;
 import dev.outpost.transport.DialerConfig;
+import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,13 +25,32 @@ public final class CloudPath {
 
   /** Blocking. The dialer uses the machine's identity when it has one; certificate checks are always on. */
   public static List<Check> run(DialerConfig link, TlsFiles tls, DoctorSettings settings) {
+    return run(link, tls, settings, null);
+  }
+
+  /**
+   * As above; a machine without {@code ca.pem} yet (not enrolled) checks the cloud with the CA pin of
+   * its enrolment {@code token}, as its enrolment will. Without either, only DNS is checked.
+   */
+  public static List<Check> run(DialerConfig link, TlsFiles tls, DoctorSettings settings, String token) {
     var checks = new ArrayList<Check>(DnsCheck.run(link));
-    if (!java.nio.file.Files.exists(tls.ca())) {
+    boolean enrolled = Files.exists(tls.ca());
+    EnrolmentToken pinned = null;
+    if (!enrolled && token != null) {
+      try {
+        pinned = EnrolmentToken.parse(token);
+      } catch (WireFormatException e) {
+        checks.add(Check.fail(EndpointChecks.ENDPOINT, "not checked: the enrolment token is malformed: " + e.getMessage(),
+            "copy the whole token (SECRET.CAPIN) from the dashboard"));
+        return checks;
+      }
+    }
+    if (!enrolled && pinned == null) {
       checks.add(Check.warn(EndpointChecks.ENDPOINT, "not checked: no " + TlsFiles.CA_FILE
-          + " yet to check the cloud's certificate with", "enrol the machine first (see the identity check)"));
+          + " yet and no enrolment token to check the cloud's certificate with", "enrol the machine first (see the identity check)"));
       return checks;
     }
-    try (var dialer = Dialer.create(link, tls)) {
+    try (var dialer = enrolled ? Dialer.create(link, tls) : Dialer.firstContact(link, new PinnedCa(pinned.caPin()))) {
       var probes = dialer.probe(PROBE_PATH);
       if (link.proxy() != null) {
         checks.add(EndpointChecks.proxy(link, probes));

@@ -8,7 +8,7 @@ import java.util.List;
 
 /**
  * The TLS handshake with the cloud and its certificate, checked against this machine's
- * {@code ca.pem} by the dialer (certificate checks are never off): any route whose handshake failed
+ * {@code ca.pem} (before enrolment: its token's CA pin) by the dialer (certificate checks are never off): any route whose handshake failed
  * is a FAIL that says why (another CA, expired, another host name); otherwise the version and the
  * certificate of the first route that answered.
  */
@@ -27,11 +27,14 @@ public final class TlsCheck {
       }
     }
     for (var probe : probes) {
-      if (probe.outcome() == RouteProbe.Outcome.ANSWERED && !probe.serverCertificates().isEmpty()) {
+      if (probe.outcome() == RouteProbe.Outcome.ANSWERED && probe.serverCertificates().isEmpty()) {
+        return Check.ok(NAME, probe.route() + ": " + probe.tlsVersion() + ", certificate trusted");
+      }
+      if (probe.outcome() == RouteProbe.Outcome.ANSWERED) {
         X509Certificate leaf = probe.serverCertificates().get(0);
         long days = MachineCertificates.daysUntilExpiry(leaf, now);
         String detail = probe.route() + ": " + probe.tlsVersion() + ", certificate " + leaf.getSubjectX500Principal().getName()
-            + " chains to ca.pem, valid " + days + " more days";
+            + " trusted, valid " + days + " more days";
         return days < WARN_DAYS
             ? Check.warn(NAME, detail, "the cloud's certificate expires soon: tell the cloud's operator")
             : Check.ok(NAME, detail);
