@@ -59,7 +59,8 @@ class DoctorIT {
 
   @BeforeAll
   static void startSite() throws IOException {
-    site = LocalSite.start(root.resolve("site"), 0, 2);
+    // the hubs find their connector by UPnP on loopback
+    site = LocalSite.start(root.resolve("site"), 0, 2, 2, null, true);
     // a routing table with a default route, so that the gateway check does not depend on the test machine
     routes = Files.writeString(root.resolve("route"), """
         Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT
@@ -95,6 +96,33 @@ class DoctorIT {
     assertAllOk(report);
     assertEquals(List.of("identity", "outbox", "multicast", "dns", "connector", "fallback.gateway", "fallback.dns",
         "fallback.endpoint", "fallback.tls", "fallback.clock", "fallback.revocation"), names(report));
+  }
+
+  @Test
+  void aHubThatFindsItsConnectorByUpnpChecksTheOneItRemembers() throws IOException {
+    var discovering = new HubConfig(root.resolve("site/hub-1"), "hub-1", null, null, null, null, DiscoveryConfig.loopback());
+
+    var report = HubDoctor.run(discovering, DoctorSettings.DEFAULTS, routes);
+
+    assertAllOk(report);
+    var connector = only(report, "connector");
+    assertTrue(connector.detail().startsWith("found by UPnP, 127.0.0.1:" + site.connector().lanPort() + ": TLSv1.3, connector "
+        + site.connector().machine().uid() + " of this organisation"), connector.detail());
+    assertEquals("lo", only(report, "multicast").detail().substring(0, 2));
+
+    // the same hub remembering another connector: the one that answers is not its own
+    Path copy = root.resolve("hub-1-elsewhere");
+    Files.createDirectories(copy);
+    for (String file : List.of(TlsFiles.KEY_FILE, TlsFiles.CERTIFICATE_FILE, TlsFiles.CA_FILE)) {
+      Files.copy(root.resolve("site/hub-1").resolve(file), copy.resolve(file));
+    }
+    Files.writeString(copy.resolve("connector.json"), "{\"uid\": \"connector-far-away\"}");
+    var elsewhere = HubDoctor.run(new HubConfig(copy, "hub-1", null, null, null, null, DiscoveryConfig.loopback(),
+        new HubConfig.Fallback(false, null, null, null)), DoctorSettings.DEFAULTS, routes);
+    var other = only(elsewhere, "connector");
+    assertEquals(Check.Status.FAIL, other.status(), elsewhere.toText());
+    assertTrue(other.detail().startsWith("its connector connector-far-away did not answer on lo; others did: "
+        + site.connector().machine().uid()), other.detail());
   }
 
   @Test

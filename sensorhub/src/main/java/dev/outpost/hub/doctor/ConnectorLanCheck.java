@@ -4,16 +4,24 @@ import dev.outpost.crypto.CryptoException;
 import dev.outpost.crypto.MachineCertificates;
 import dev.outpost.crypto.Pem;
 import dev.outpost.crypto.TlsFiles;
+import dev.outpost.hub.discovery.ConnectorSearch;
+import dev.outpost.hub.discovery.DiscoveryConfig;
+import dev.outpost.hub.discovery.DiscoveryException;
+import dev.outpost.hub.discovery.Found;
 import dev.outpost.protocol.Role;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Collectors;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLSocket;
 
@@ -28,6 +36,43 @@ public final class ConnectorLanCheck {
   static final Duration TIMEOUT = Duration.ofSeconds(5);
 
   private ConnectorLanCheck() {
+  }
+
+  /**
+   * Blocking for about {@code wait} per interface. A hub without a configured address: searches for
+   * connectors by SSDP on its discovery interfaces ({@link ConnectorSearch}), picks the one it
+   * remembers ({@code rememberedUid}; the first that answered when it remembers none) and checks it
+   * with {@link #run}.
+   */
+  public static Check discovered(DiscoveryConfig discovery, String rememberedUid, TlsFiles tls, Instant now, Duration wait) {
+    List<NetworkInterface> interfaces;
+    try {
+      interfaces = discovery.resolveInterfaces();
+    } catch (DiscoveryException e) {
+      return Check.warn(NAME, "not searched: " + e.getMessage(), "see the multicast check");
+    }
+    var found = new ArrayList<Found>();
+    for (var iface : interfaces) {
+      try {
+        found.addAll(ConnectorSearch.run(iface, discovery.ttl(), wait));
+      } catch (IOException e) {
+        return Check.warn(NAME, "not searched on " + iface.getName() + ": " + e.getMessage(), "see the multicast check");
+      }
+    }
+    String where = interfaces.stream().map(NetworkInterface::getName).collect(Collectors.joining(", "));
+    if (found.isEmpty()) {
+      return Check.fail(NAME, "no connector answered an SSDP search on " + where + " within " + wait.toMillis() + " ms",
+          "is the connector running on this subnet? where multicast does not cross, set connector: HOST:PORT");
+    }
+    var mine = rememberedUid == null ? found.get(0)
+        : found.stream().filter(f -> f.uid().equals(rememberedUid)).findFirst().orElse(null);
+    if (mine == null) {
+      return Check.fail(NAME, "its connector " + rememberedUid + " did not answer on " + where + "; others did: "
+          + found.stream().map(f -> f.uid() + " at " + f.hostPort()).collect(Collectors.joining(", ")),
+          "start its connector, or move the hub to another one (POST /api/v1/machines/{uid}/move)");
+    }
+    var check = run(mine.address(), mine.port(), tls, now);
+    return new Check(NAME, check.status(), "found by UPnP, " + check.detail(), check.hint());
   }
 
   /** Blocking. */

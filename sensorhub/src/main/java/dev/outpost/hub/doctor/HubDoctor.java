@@ -3,6 +3,7 @@ package dev.outpost.hub.doctor;
 import dev.outpost.crypto.TlsFiles;
 import dev.outpost.hub.DirectFallback;
 import dev.outpost.hub.HubConfig;
+import dev.outpost.hub.RememberedConnector;
 import dev.outpost.hub.SensorHub;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -34,9 +35,8 @@ public final class HubDoctor {
     checks.add(OutboxCheck.run(config.dataDir().resolve(SensorHub.OUTBOX_FILE), config.outbox(), now));
     if (config.discovers()) {
       checks.addAll(MulticastCheck.run(config.discovery(), settings.multicastWait()));
-      checks.add(Check.ok(ConnectorLanCheck.NAME, "no address configured: found by UPnP on "
-          + (config.discovery().automaticInterfaces() ? "the LAN interfaces" : String.join(", ", config.discovery().interfaces()))
-          + " (see the multicast check); where multicast does not cross, set connector: HOST:PORT"));
+      checks.add(ConnectorLanCheck.discovered(config.discovery(), RememberedConnector.load(config.dataDir()), tls, now,
+          settings.multicastWait()));
     } else {
       checks.add(Check.ok(MulticastCheck.NAME, "not used: the connector's address is configured (" + config.connector() + ")"));
       checks.add(DnsCheck.resolve(config.connectorHost(), false));
