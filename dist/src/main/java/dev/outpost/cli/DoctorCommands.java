@@ -37,9 +37,10 @@ final class DoctorCommands {
   }
 
   @Command(name = "doctor", mixinStandardHelpOptions = true,
-      description = {"Checks why this connector does (not) connect, one line each with OK, WARN or FAIL and a hint:",
-          "default gateway, DNS, proxy, each cloud endpoint and port in order, TLS, clock, identity, revocation,",
-          "multicast on the LAN interfaces, outbox. Exit code 0 when nothing failed, 1 otherwise (docs/doctor.md)."})
+      description = {"Checks why this connector does (not) connect, one line each with OK, WARN or FAIL and a hint: "
+          + "default gateway, DNS, proxy, each cloud endpoint and port in order, TLS, clock, identity, revocation, "
+          + "multicast on the LAN interfaces, outbox.",
+          "Exit code 0 when nothing failed, 1 otherwise. See docs/doctor.md."})
   static final class Connector extends Base {
     @Override
     DoctorReport run() {
@@ -48,14 +49,14 @@ final class DoctorCommands {
   }
 
   @Command(name = "doctor", mixinStandardHelpOptions = true,
-      description = {"Checks why this hub does (not) connect, one line each with OK, WARN or FAIL and a hint:",
-          "identity, outbox, multicast (when it finds its connector by UPnP), the connector (TLS on the LAN),",
-          "and its own way to the cloud when the fallback is allowed. Exit code 0 when nothing failed (docs/doctor.md)."})
+      description = {"Checks why this hub does (not) connect, one line each with OK, WARN or FAIL and a hint: "
+          + "identity, outbox, multicast (when it finds its connector by UPnP), the connector (TLS on the LAN), "
+          + "and its own way to the cloud when the fallback is allowed.",
+          "Exit code 0 when nothing failed, 1 otherwise. See docs/doctor.md."})
   static final class Hub extends Base {
     @Override
     DoctorReport run() {
-      var hubConfig = ConfigFiles.read(config, HubConfig.class);
-      return HubDoctor.run(hubConfig, hubConfig.doctor());
+      return HubDoctor.run(ConfigFiles.read(config, HubConfig.class));
     }
   }
 }

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -91,7 +92,7 @@ class DoctorIT {
 
   @Test
   void aWorkingHubIsAllOkAlsoOnItsFallbackPath() {
-    var report = HubDoctor.run(hub(1), DoctorSettings.DEFAULTS, routes);
+    var report = HubDoctor.run(hub(1), routes);
 
     assertAllOk(report);
     assertEquals(List.of("identity", "outbox", "multicast", "dns", "connector", "fallback.gateway", "fallback.dns",
@@ -102,7 +103,7 @@ class DoctorIT {
   void aHubThatFindsItsConnectorByUpnpChecksTheOneItRemembers() throws IOException {
     var discovering = new HubConfig(root.resolve("site/hub-1"), "hub-1", null, null, null, null, DiscoveryConfig.loopback());
 
-    var report = HubDoctor.run(discovering, DoctorSettings.DEFAULTS, routes);
+    var report = HubDoctor.run(discovering, routes);
 
     assertAllOk(report);
     var connector = only(report, "connector");
@@ -118,7 +119,7 @@ class DoctorIT {
     }
     Files.writeString(copy.resolve("connector.json"), "{\"uid\": \"connector-far-away\"}");
     var elsewhere = HubDoctor.run(new HubConfig(copy, "hub-1", null, null, null, null, DiscoveryConfig.loopback(),
-        new HubConfig.Fallback(false, null, null, null)), DoctorSettings.DEFAULTS, routes);
+        new HubConfig.Fallback(false, null, null, null)), routes);
     var other = only(elsewhere, "connector");
     assertEquals(Check.Status.FAIL, other.status(), elsewhere.toText());
     assertTrue(other.detail().startsWith("its connector connector-far-away did not answer on lo; others did: "
@@ -149,6 +150,13 @@ class DoctorIT {
     }
     assertEquals(gatewayOk ? 0 : 1, text.exit(), text.err());
     assertEquals(text.exit(), json.exit());
+
+    Path hubConfig = Files.writeString(root.resolve("hub.json"), "{\"dataDir\": "
+        + JSON.writeValueAsString(root.resolve("site/hub-1").toString()) + ", \"connector\": \"127.0.0.1:"
+        + site.connector().lanPort() + "\", \"discovery\": {\"interfaces\": [\"lo\"], \"ttl\": 1}}");
+    var hub = outpost("hub", "doctor", "--config", hubConfig.toString());
+    assertEquals(0, hub.exit(), hub.out() + hub.err());
+    assertTrue(hub.out().lines().allMatch(line -> line.startsWith("OK ") || line.startsWith("WARN  fallback.gateway")), hub.out());
   }
 
   @Test
@@ -185,6 +193,29 @@ class DoctorIT {
       assertTrue(proxy.requests.stream().anyMatch(r -> r.contains("Proxy-Authorization: Basic")), "credentials were offered");
       assertFalse(report.toText().contains(PROXY_PASSWORD), "the password is never shown");
       assertFalse(report.toJson().contains(PROXY_PASSWORD), "the password is never shown");
+    }
+  }
+
+  @Test
+  void aProxyThatLetsUsThroughIsOk() throws Exception {
+    Path tinyproxy = Path.of("/usr/bin/tinyproxy");
+    Assumptions.assumeTrue(Files.isExecutable(tinyproxy), "SKIPPED: tinyproxy is not installed (Debian package tinyproxy)");
+    int port = closedPort();
+    Path conf = Files.write(root.resolve("tinyproxy.conf"), List.of("Port " + port, "Listen 127.0.0.1", "Timeout 30",
+        "Allow 127.0.0.1", "BasicAuth outpost " + PROXY_PASSWORD, "LogFile \"" + root.resolve("tinyproxy.log") + "\""));
+    var proxy = new ProcessBuilder(tinyproxy.toString(), "-d", "-c", conf.toString()).redirectErrorStream(true)
+        .redirectOutput(root.resolve("tinyproxy.out").toFile()).start();
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> accepts(port));
+      var report = ConnectorDoctor.run(connector(cloudEndpoint(),
+          new ProxyConfig("127.0.0.1", port, "outpost", PROXY_PASSWORD), null), routes);
+
+      assertAllOk(report);
+      assertEquals("proxy 127.0.0.1:" + port + " (user 'outpost') accepted CONNECT", only(report, "proxy").detail());
+      assertFalse(report.toJson().contains(PROXY_PASSWORD), "the password is never shown");
+    } finally {
+      proxy.destroy();
+      proxy.waitFor(5, TimeUnit.SECONDS);
     }
   }
 
@@ -254,7 +285,7 @@ class DoctorIT {
     var hub = site.hubs().get(1).machine().uid();
     site.admin().revoke(hub);
 
-    var report = HubDoctor.run(hub(2), DoctorSettings.DEFAULTS, routes);
+    var report = HubDoctor.run(hub(2), routes);
 
     var revocation = only(report, "fallback.revocation");
     assertEquals(Check.Status.FAIL, revocation.status(), report.toText());
@@ -329,6 +360,14 @@ class DoctorIT {
       }
     }
     throw new AssertionError("no check " + name + " in " + checks);
+  }
+
+  private static boolean accepts(int port) {
+    try (var socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static int closedPort() throws IOException {

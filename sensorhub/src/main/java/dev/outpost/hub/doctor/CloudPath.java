@@ -1,5 +1,6 @@
 package dev.outpost.hub.doctor;
 
+import dev.outpost.crypto.CryptoException;
 import dev.outpost.crypto.PinnedCa;
 import dev.outpost.crypto.TlsFiles;
 import dev.outpost.protocol.EnrolmentToken;
@@ -50,7 +51,15 @@ public final class CloudPath {
           + " yet and no enrolment token to check the cloud's certificate with", "enrol the machine first (see the identity check)"));
       return checks;
     }
-    try (var dialer = enrolled ? Dialer.create(link, tls) : Dialer.firstContact(link, new PinnedCa(pinned.caPin()))) {
+    Dialer opened;
+    try {
+      opened = enrolled ? Dialer.create(link, tls) : Dialer.firstContact(link, new PinnedCa(pinned.caPin()));
+    } catch (CryptoException e) {
+      checks.add(Check.fail(TlsCheck.NAME, "cannot use this machine's TLS files: " + e.getMessage(),
+          "restore the data folder from a backup, or enrol the machine again"));
+      return checks;
+    }
+    try (var dialer = opened) {
       var probes = dialer.probe(PROBE_PATH);
       if (link.proxy() != null) {
         checks.add(EndpointChecks.proxy(link, probes));

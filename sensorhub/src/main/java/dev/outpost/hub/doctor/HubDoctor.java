@@ -19,13 +19,17 @@ public final class HubDoctor {
   private HubDoctor() {
   }
 
-  /** Blocking (seconds, more when routes time out): every check, reading the kernel's routing table. */
-  public static DoctorReport run(HubConfig config, DoctorSettings settings) {
-    return run(config, settings, GatewayCheck.KERNEL_ROUTES);
+  /**
+   * Blocking (seconds, more when routes time out): every check, with the config's {@code doctor}
+   * settings, reading the kernel's routing table.
+   */
+  public static DoctorReport run(HubConfig config) {
+    return run(config, GatewayCheck.KERNEL_ROUTES);
   }
 
   /** As above with another routing table ({@code /proc/net/route} format). */
-  public static DoctorReport run(HubConfig config, DoctorSettings settings, Path routeTable) {
+  public static DoctorReport run(HubConfig config, Path routeTable) {
+    var settings = config.doctor();
     var now = Instant.now();
     var tls = TlsFiles.inFolder(config.dataDir());
     var checks = new ArrayList<Check>();
