@@ -40,9 +40,14 @@ public final class ConnectorDoctor {
   }
 
   /**
-   * Blocking: the default gateway, the identity and the way to the cloud (before enrolment with the
-   * CA pin of the config's token).
+   * Blocking: the default gateway (from the kernel's routing table), the identity and the way to the
+   * cloud (before enrolment with the CA pin of the config's token).
    */
+  public static List<Check> forSupport(ConnectorConfig config) {
+    return forSupport(config, GatewayCheck.KERNEL_ROUTES);
+  }
+
+  /** As above with another routing table ({@code /proc/net/route} format). */
   public static List<Check> forSupport(ConnectorConfig config, Path routeTable) {
     var checks = new ArrayList<Check>();
     checks.add(GatewayCheck.run(routeTable));

@@ -4,6 +4,7 @@ import dev.outpost.connector.Connector;
 import dev.outpost.connector.ConnectorConfig;
 import dev.outpost.connector.ConnectorDoctor;
 import dev.outpost.connector.SupportAccess;
+import dev.outpost.hub.doctor.Check;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -70,9 +71,9 @@ final class ConnectorCommand implements Callable<Integer> {
         case "status" -> {
           System.out.println("support access: " + SupportAccess.load(dataDir).describe());
           boolean ok = true;
-          for (var check : ConnectorDoctor.forSupport(connectorConfig, dev.outpost.hub.doctor.GatewayCheck.KERNEL_ROUTES)) {
+          for (var check : ConnectorDoctor.forSupport(connectorConfig)) {
             System.out.println(check.toText());
-            ok &= check.status() != dev.outpost.hub.doctor.Check.Status.FAIL;
+            ok &= check.status() != Check.Status.FAIL;
           }
           return ok ? 0 : 1;
         }
