@@ -23,10 +23,12 @@ import java.time.Duration;
  *                 non-loopback IPv4 interface)
  * @param remote   which targets remote sessions may reach through this connector (default: the
  *                 connector itself only)
+ * @param doctor   settings of {@code outpost connector doctor} (its clock threshold, …)
  */
 public record ConnectorConfig(Path dataDir, String name, String lanHost, Integer lanPort, DialerConfig cloud,
                               String token, OutboxLimits outbox, CloudUplink.Settings uplink,
-                              dev.outpost.hub.discovery.DiscoveryConfig discovery, SitePolicy remote) {
+                              dev.outpost.hub.discovery.DiscoveryConfig discovery, SitePolicy remote,
+                              dev.outpost.hub.doctor.DoctorSettings doctor) {
   public static final String DEFAULT_LAN_HOST = "0.0.0.0";
 
   public ConnectorConfig {
@@ -51,11 +53,18 @@ public record ConnectorConfig(Path dataDir, String name, String lanHost, Integer
     uplink = uplink == null ? CloudUplink.Settings.DEFAULTS : uplink;
     discovery = discovery == null ? dev.outpost.hub.discovery.DiscoveryConfig.DEFAULTS : discovery;
     remote = remote == null ? SitePolicy.DEFAULTS : remote;
+    doctor = doctor == null ? dev.outpost.hub.doctor.DoctorSettings.DEFAULTS : doctor;
+  }
+
+  public ConnectorConfig(Path dataDir, String name, String lanHost, int lanPort, DialerConfig cloud, String token,
+                         OutboxLimits outbox, CloudUplink.Settings uplink, dev.outpost.hub.discovery.DiscoveryConfig discovery,
+                         SitePolicy remote) {
+    this(dataDir, name, lanHost, lanPort, cloud, token, outbox, uplink, discovery, remote, null);
   }
 
   public ConnectorConfig(Path dataDir, String name, String lanHost, Integer lanPort, DialerConfig cloud, String token,
                          OutboxLimits outbox, CloudUplink.Settings uplink, dev.outpost.hub.discovery.DiscoveryConfig discovery) {
-    this(dataDir, name, lanHost, lanPort, cloud, token, outbox, uplink, discovery, null);
+    this(dataDir, name, lanHost, lanPort, cloud, token, outbox, uplink, discovery, null, null);
   }
 
   @Override
@@ -66,7 +75,7 @@ public record ConnectorConfig(Path dataDir, String name, String lanHost, Integer
 
   /** The same configuration with this enrolment token (from the command line). */
   public ConnectorConfig withToken(String newToken) {
-    return new ConnectorConfig(dataDir, name, lanHost, lanPort, cloud, newToken, outbox, uplink, discovery, remote);
+    return new ConnectorConfig(dataDir, name, lanHost, lanPort, cloud, newToken, outbox, uplink, discovery, remote, doctor);
   }
 
   private static String hostName() {

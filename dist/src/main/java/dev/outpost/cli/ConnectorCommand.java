@@ -2,8 +2,9 @@ package dev.outpost.cli;
 
 import dev.outpost.connector.Connector;
 import dev.outpost.connector.ConnectorConfig;
-import dev.outpost.connector.SiteChecks;
+import dev.outpost.connector.ConnectorDoctor;
 import dev.outpost.connector.SupportAccess;
+import dev.outpost.hub.doctor.Check;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -12,11 +13,12 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code outpost connector --config FILE}: a site's connector; {@code support} turns vendor support access on and off;
- * {@code install}/{@code uninstall} set it up as a systemd service.
+ * {@code doctor} checks its links; {@code install}/{@code uninstall} set it up as a systemd service.
  */
 @Command(name = "connector", mixinStandardHelpOptions = true,
     description = "Runs a site connector (its own sensors, the LAN gateway for hubs, the uplink to the cloud) from a JSON config file.",
-    subcommands = {ConnectorCommand.Support.class, ConnectorInstallCommand.class, UninstallCommand.class})
+    subcommands = {ConnectorCommand.Support.class, DoctorCommands.Connector.class, ConnectorInstallCommand.class,
+        UninstallCommand.class})
 final class ConnectorCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "The connector's config file (JSON). Required to run it.")
   Path config;
@@ -74,9 +76,9 @@ final class ConnectorCommand implements Callable<Integer> {
         case "status" -> {
           System.out.println("support access: " + SupportAccess.load(dataDir).describe());
           boolean ok = true;
-          for (var check : SiteChecks.forSupport(connectorConfig)) {
-            System.out.println(check);
-            ok &= check.status() != SiteChecks.Status.FAIL;
+          for (var check : ConnectorDoctor.forSupport(connectorConfig)) {
+            System.out.println(check.toText());
+            ok &= check.status() != Check.Status.FAIL;
           }
           return ok ? 0 : 1;
         }

@@ -8,12 +8,13 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code outpost hub --config FILE}: a sensor hub; {@code install}/{@code uninstall} set it up as a systemd
+ * {@code outpost hub --config FILE}: a sensor hub; {@code doctor} checks its links; {@code install}/{@code uninstall} set it up as a systemd
  * service, {@code windows-service} prints its Windows service definition.
  */
 @Command(name = "hub", mixinStandardHelpOptions = true,
     description = "Runs a sensor hub (sensors, durable outbox, link to its connector) from a JSON config file.",
-    subcommands = {HubInstallCommand.class, UninstallCommand.class, HubWindowsServiceCommand.class})
+    subcommands = {DoctorCommands.Hub.class, HubInstallCommand.class, UninstallCommand.class,
+        HubWindowsServiceCommand.class})
 final class HubCommand implements Callable<Integer> {
   @Option(names = "--config", paramLabel = "FILE", description = "The hub's config file (JSON). Required to run it.")
   Path config;

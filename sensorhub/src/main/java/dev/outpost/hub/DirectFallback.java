@@ -99,7 +99,7 @@ public final class DirectFallback extends VerticleBase {
   /** Blocking. Dials the cloud with the hub's own certificate; the dialer, when the cloud answered. */
   private Dialer probe() throws Exception {
     if (dialer == null) {
-      DialerConfig route = route();
+      DialerConfig route = cloudRoute(config);
       if (route == null) {
         throw new IllegalStateException("no route to the cloud: the connector never named one and fallback.cloud is not set");
       }
@@ -112,7 +112,11 @@ public final class DirectFallback extends VerticleBase {
     return dialer;
   }
 
-  private DialerConfig route() {
+  /**
+   * Blocking. The way the fallback dials the cloud: {@code fallback.cloud} if set, else the route the
+   * connector last told the hub (no proxy); null when there is neither.
+   */
+  public static DialerConfig cloudRoute(HubConfig config) {
     if (config.fallback().cloud() != null) {
       return config.fallback().cloud();
     }

@@ -19,9 +19,11 @@ import java.time.Duration;
  * @param discovery where to look for the connector by UPnP when {@code connector} is not given
  *                  (default: every non-loopback IPv4 interface)
  * @param fallback  whether and when the hub uploads directly to the cloud without its connector
+ * @param doctor    settings of {@code outpost hub doctor} (its clock threshold, …)
  */
 public record HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link, String token,
-                        dev.outpost.hub.discovery.DiscoveryConfig discovery, Fallback fallback) {
+                        dev.outpost.hub.discovery.DiscoveryConfig discovery, Fallback fallback,
+                        dev.outpost.hub.doctor.DoctorSettings doctor) {
   /** The TCP port of a connector's LAN gateway (TLS). */
   public static final int DEFAULT_CONNECTOR_PORT = 4443;
 
@@ -38,19 +40,25 @@ public record HubConfig(Path dataDir, String name, String connector, OutboxLimit
     connector = connector == null || connector.isBlank() ? null : connector.strip();
     discovery = discovery == null ? dev.outpost.hub.discovery.DiscoveryConfig.DEFAULTS : discovery;
     fallback = fallback == null ? Fallback.DEFAULTS : fallback;
+    doctor = doctor == null ? dev.outpost.hub.doctor.DoctorSettings.DEFAULTS : doctor;
+  }
+
+  public HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link, String token,
+                   dev.outpost.hub.discovery.DiscoveryConfig discovery, Fallback fallback) {
+    this(dataDir, name, connector, outbox, link, token, discovery, fallback, null);
   }
 
   public HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link, String token,
                    dev.outpost.hub.discovery.DiscoveryConfig discovery) {
-    this(dataDir, name, connector, outbox, link, token, discovery, null);
+    this(dataDir, name, connector, outbox, link, token, discovery, null, null);
   }
 
   public HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link) {
-    this(dataDir, name, connector, outbox, link, null, null, null);
+    this(dataDir, name, connector, outbox, link, null, null, null, null);
   }
 
   public HubConfig(Path dataDir, String name, String connector, OutboxLimits outbox, Link link, String token) {
-    this(dataDir, name, connector, outbox, link, token, null, null);
+    this(dataDir, name, connector, outbox, link, token, null, null, null);
   }
 
   /** Whether the connector is found by UPnP (no address configured). */

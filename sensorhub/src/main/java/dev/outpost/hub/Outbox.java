@@ -25,6 +25,16 @@ public interface Outbox extends AutoCloseable {
   }
 
   /**
+   * Blocking. What an outbox file holds, read without changing it (also while the machine's service
+   * has it open; the numbers are those of its last commit), for the doctor.
+   *
+   * @throws IllegalStateException if the file is missing or is not an outbox
+   */
+  static Summary summary(Path file) {
+    return MapDbOutbox.summary(file);
+  }
+
+  /**
    * Appends measurements of {@code source} (this machine), numbering them with its next sequence
    * numbers. Measurements already older than {@link OutboxLimits#maxAge()} use their numbers but are
    * counted as {@link #expired()} instead of stored.
@@ -94,6 +104,17 @@ public interface Outbox extends AutoCloseable {
 
   @Override
   void close();
+
+  /**
+   * An outbox at its last commit.
+   *
+   * @param depth      measurements waiting
+   * @param dropped    measurements dropped unsent since the outbox was created
+   * @param expired    of those, dropped for age
+   * @param oldestTime the time (epoch ms) of the oldest measurement waiting, 0 when empty
+   */
+  record Summary(long depth, long dropped, long expired, long oldestTime) {
+  }
 
   /** One stored batch and its key in the outbox. */
   record Entry(long key, Batch batch) {

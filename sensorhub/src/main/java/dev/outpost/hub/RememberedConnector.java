@@ -11,7 +11,7 @@ import java.nio.file.Path;
  * restart, or when the connector's address changed, discovery finds the same connector again and
  * ignores others.
  */
-final class RememberedConnector {
+public final class RememberedConnector {
   static final String FILE = "connector.json";
 
   private RememberedConnector() {
@@ -24,7 +24,7 @@ final class RememberedConnector {
   }
 
   /** Blocking; the uid, or null when the hub has not linked to a connector yet. */
-  static String load(Path dataDir) {
+  public static String load(Path dataDir) {
     Path file = dataDir.resolve(FILE);
     if (!Files.exists(file)) {
       return null;

@@ -3,6 +3,7 @@ package dev.outpost.transport;
 import dev.outpost.crypto.TlsFiles;
 import dev.outpost.transport.impl.OkHttpDialer;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
@@ -62,6 +63,13 @@ public interface Dialer extends AutoCloseable {
    * machines that lost the cloud at once do not come back in step.
    */
   Duration backoff(int failures);
+
+  /**
+   * Blocking (never on an event loop). Tries every route once, in order, with a fresh connection and
+   * {@code GET path}, whatever worked before, and says what became of each (for the doctor). The
+   * route the dialer uses does not change.
+   */
+  List<RouteProbe> probe(String path);
 
   /** The route in use, e.g. {@code https://cloud.example.net:5935}, for logs and {@code doctor}. */
   String currentRoute();

@@ -134,6 +134,36 @@ class DialerTest {
   }
 
   @Test
+  void probeTriesEveryRouteInOrderAndSaysHowFarEachGot() throws Exception {
+    int closed = TestSite.closedPort();
+    var impostorSite = new TestSite(dir.resolve("impostor-probe"));
+    var impostor = TestSite.serve(vertx, impostorSite.machine("cloud", List.of("localhost"), List.of("127.0.0.1")),
+        "impostor", new AtomicInteger());
+    var endpoints = List.of("localhost:" + closed, "localhost:" + impostor.actualPort(), "localhost:" + server.actualPort());
+    try (var dialer = Dialer.create(config(endpoints, null), client)) {
+      long before = System.currentTimeMillis();
+      var probes = dialer.probe("/health/live");
+
+      assertEquals(List.of("localhost:" + closed, "localhost:" + impostor.actualPort(), "localhost:" + server.actualPort()),
+          probes.stream().map(RouteProbe::route).toList());
+      assertEquals(RouteProbe.Outcome.CONNECT_FAILED, probes.get(0).outcome());
+      assertTrue(probes.get(0).detail().startsWith("connection refused"), probes.get(0).detail());
+      assertEquals(RouteProbe.Outcome.TLS_FAILED, probes.get(1).outcome());
+      assertTrue(probes.get(1).detail().contains("not issued by a CA in ca.pem"), probes.get(1).detail());
+      var answered = probes.get(2);
+      assertEquals(RouteProbe.Outcome.ANSWERED, answered.outcome());
+      assertEquals(200, answered.status());
+      assertEquals("cloud", answered.headers().get("X-Served-By"));
+      assertEquals("TLSv1.3", answered.tlsVersion());
+      assertTrue(answered.serverCertificates().get(0).getSubjectX500Principal().getName().contains("CN=cloud"));
+      assertTrue(answered.sentAtMillis() >= before && answered.receivedAtMillis() >= answered.sentAtMillis());
+      assertEquals("https://localhost:" + closed, dialer.currentRoute(), "a probe does not move the dialer's route");
+    } finally {
+      impostor.close().await();
+    }
+  }
+
+  @Test
   void refusesAServerWhoseCertificateNamesAnotherHost() {
     var elsewhere = TestSite.serve(vertx, site.machine("elsewhere", List.of("elsewhere.example.net"), List.of()),
         "elsewhere", new AtomicInteger());

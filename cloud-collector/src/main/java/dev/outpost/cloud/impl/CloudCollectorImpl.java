@@ -32,6 +32,9 @@ import org.slf4j.LoggerFactory;
 
 /** Wires the cloud collector: database, stores, accounts, the HTTP APIs, dashboard, metrics and health. */
 public final class CloudCollectorImpl implements CloudCollector {
+  /** The HTTP date (IMF-fixdate) of the {@code Date} header on every answer. */
+  private static final java.time.format.DateTimeFormatter HTTP_DATE =
+      java.time.format.DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss 'GMT'", java.util.Locale.ENGLISH);
   /** Last-seen times and newest measurements are written this often. */
   static final long FLUSH_MS = 1_000;
   private static final long SWEEP_MS = 60_000;
@@ -99,6 +102,8 @@ public final class CloudCollectorImpl implements CloudCollector {
     Router router = Router.router(vertx);
     router.route().handler(ctx -> {
       ctx.response()
+          // RFC 9110 asks for it; machines read the cloud's clock from it (outpost connector doctor)
+          .putHeader("Date", HTTP_DATE.format(java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC)))
           .putHeader("Strict-Transport-Security", "max-age=31536000")
           .putHeader("X-Content-Type-Options", "nosniff")
           .putHeader("Referrer-Policy", "no-referrer");

@@ -147,6 +147,32 @@ public final class MapDbOutbox implements Outbox {
     return new MapDbOutbox(file, limits);
   }
 
+  /**
+   * Reads the counters and the oldest entry of an outbox file opened read-only, without memory
+   * mapping (a running service may grow the file meanwhile) and without replaying or writing anything.
+   */
+  public static Outbox.Summary summary(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalStateException("no outbox at " + file);
+    }
+    try (DB db = DBMaker.fileDB(file.toFile()).readOnly().transactionEnable().make()) {
+      if (!db.exists("depth")) {
+        return new Outbox.Summary(0, 0, 0, 0);
+      }
+      NavigableSet<long[]> byOldest = db.exists("byOldest")
+          ? db.treeSet("byOldest", Serializer.LONG_ARRAY).open() : new java.util.TreeSet<>();
+      long oldest = byOldest.isEmpty() ? 0 : byOldest.first()[0];
+      return new Outbox.Summary(db.atomicLong("depth").open().get(), longOrZero(db, "dropped"),
+          longOrZero(db, "expired"), oldest);
+    } catch (org.mapdb.DBException e) {
+      throw new IllegalStateException(file + " cannot be read as an outbox: " + e.getMessage(), e);
+    }
+  }
+
+  private static long longOrZero(DB db, String name) {
+    return db.exists(name) ? db.atomicLong(name).open().get() : 0;
+  }
+
   @Override
   public CompletableFuture<Void> record(MachineRef source, List<Measurement> measurements) {
     if (measurements.isEmpty()) {

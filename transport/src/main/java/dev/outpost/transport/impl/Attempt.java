@@ -10,6 +10,8 @@ import java.net.UnknownHostException;
 import java.security.cert.CertPathBuilderException;
 import java.security.cert.CertPathValidatorException;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateNotYetValidException;
 import java.time.Duration;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
@@ -78,8 +80,16 @@ final class Attempt {
       return "server certificate does not match the host name: " + message.replaceAll("\\s+", " ");
     }
     if (error instanceof SSLHandshakeException || error instanceof SSLException) {
-      if (hasCause(error, CertPathBuilderException.class) || hasCause(error, CertPathValidatorException.class)
-          || hasCause(error, CertificateException.class)) {
+      if (hasCause(error, CertificateExpiredException.class)) {
+        return "server certificate has expired: " + rootMessage(error);
+      }
+      if (hasCause(error, CertificateNotYetValidException.class)) {
+        return "server certificate is not valid yet (is this machine's clock right?): " + rootMessage(error);
+      }
+      if (hasCause(error, CertPathBuilderException.class)) {
+        return "server certificate is not trusted: not issued by a CA in ca.pem (" + rootMessage(error) + ")";
+      }
+      if (hasCause(error, CertPathValidatorException.class) || hasCause(error, CertificateException.class)) {
         return "server certificate is not trusted (not issued by a CA in ca.pem, or expired): " + rootMessage(error);
       }
       return "TLS handshake failed: " + message;

@@ -8,10 +8,12 @@ import dev.outpost.transport.DialResponse;
 import dev.outpost.transport.Dialer;
 import dev.outpost.transport.DialerConfig;
 import dev.outpost.transport.ProxyConfig;
+import dev.outpost.transport.RouteProbe;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Proxy;
 import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,9 +24,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import okhttp3.Call;
 import okhttp3.Connection;
+import okhttp3.ConnectionPool;
 import okhttp3.ConnectionSpec;
 import okhttp3.Credentials;
 import okhttp3.EventListener;
@@ -203,6 +207,41 @@ public final class OkHttpDialer implements Dialer {
         open(path, headers, listener, start, k + 1, failures, future);
       }
     });
+  }
+
+  @Override
+  public List<RouteProbe> probe(String path) {
+    requirePath(path);
+    var fresh = client.newBuilder().connectionPool(new ConnectionPool(0, 1, TimeUnit.SECONDS)).build();
+    var results = new ArrayList<RouteProbe>();
+    for (var route : routes) {
+      var tracker = new PhaseTracker();
+      var request = request(route, path, null).get().tag(PhaseTracker.class, tracker).build();
+      try (var response = fresh.newCall(request).execute()) {
+        var handshake = response.handshake();
+        var chain = handshake == null ? List.<X509Certificate>of() : handshake.peerCertificates().stream()
+            .filter(X509Certificate.class::isInstance).map(X509Certificate.class::cast).toList();
+        results.add(new RouteProbe(route.toString(), RouteProbe.Outcome.ANSWERED, "answered HTTP " + response.code(),
+            response.code(), headers(response.headers()), response.sentRequestAtMillis(),
+            response.receivedResponseAtMillis(), chain, handshake == null ? null : handshake.tlsVersion().javaName()));
+      } catch (IOException e) {
+        var reason = Attempt.describe(e, tracker.phase, config.proxy(), config.connectTimeout());
+        results.add(RouteProbe.failed(route.toString(), outcome(e, tracker.phase), reason));
+      }
+    }
+    fresh.connectionPool().evictAll();
+    return results;
+  }
+
+  private static RouteProbe.Outcome outcome(IOException error, Attempt.Phase phase) {
+    if (Attempt.isProxyAuthFailure(error)) {
+      return RouteProbe.Outcome.PROXY_REFUSED;
+    }
+    return switch (phase) {
+      case CONNECTING -> RouteProbe.Outcome.CONNECT_FAILED;
+      case TLS_HANDSHAKE -> RouteProbe.Outcome.TLS_FAILED;
+      case CONNECTED -> RouteProbe.Outcome.NO_ANSWER;
+    };
   }
 
   @Override
