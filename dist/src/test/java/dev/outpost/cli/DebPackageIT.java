@@ -47,6 +47,13 @@ class DebPackageIT {
     for (Path path : MADE) {
       assumeTrue(!Files.exists(path), "skipped: " + path + " exists; the test would remove it");
     }
+    // dpkg -i installs no dependencies: the package's Depends (a Java 17 runtime, adduser) must be here
+    assumeTrue(run(List.of("dpkg-query", "-W", "adduser")).exit() == 0, "skipped: the Debian package adduser is missing");
+    boolean runtime = false;
+    for (String name : List.of("default-jre-headless", "openjdk-17-jre-headless", "java17-runtime-headless")) {
+      runtime |= run(List.of("dpkg-query", "-W", "-f=${Status}", name)).both().contains("install ok installed");
+    }
+    assumeTrue(runtime, "skipped: no Debian Java 17 runtime package (openjdk-17-jre-headless) is installed, which the .deb depends on");
     Path deb = deb();
 
     var site = LocalSite.start(root.resolve("site"), 0, 0);

@@ -154,6 +154,9 @@ class FilesIT {
     JsonNode config = JSON.readTree(zip.get("config.json"));
     assertEquals("(removed)", config.get("token").asText(), "the enrolment token is removed: " + config);
     assertTrue(new String(zip.get("logs/connector.log"), StandardCharsets.UTF_8).contains(LOG_LINE), zip.keySet().toString());
+    // the doctor's report, run by the connector as it built the bundle
+    String doctor = new String(zip.get("sections/doctor.txt"), StandardCharsets.UTF_8);
+    assertTrue(doctor.lines().anyMatch(line -> line.startsWith("OK") && line.contains("127.0.0.1")), doctor);
     assertNoSecrets(zip, root.resolve("connector"));
   }
 
@@ -161,6 +164,7 @@ class FilesIT {
   void aHubSendsItsBundleThroughTheConnector() throws Exception {
     var zip = bundle(hub);
     assertEquals(hub, JSON.readTree(zip.get("identity.json")).get("uid").asText());
+    assertTrue(zip.containsKey("sections/doctor.txt"), zip.keySet().toString());
     assertNoSecrets(zip, root.resolve("hub-1"));
   }
 
