@@ -195,3 +195,15 @@ MERGE INTO file_transfer (file_id, machine_uid, state, reason, updated_ms) KEY (
 
 -- name: select-transfers
 SELECT machine_uid, state, reason, updated_ms FROM file_transfer WHERE file_id = ? ORDER BY machine_uid
+
+-- Relay refusals (V8).
+-- name: insert-relay-refusal
+INSERT INTO relay_refusal (organisation_id, relay, session_id, address, reason, suppressed, at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
+
+-- name: select-relay-refusals
+SELECT relay, session_id, address, reason, suppressed, at_ms FROM relay_refusal WHERE organisation_id = ?
+ORDER BY at_ms DESC, id DESC LIMIT ?
+
+-- Kept for a bounded time: older refusals are deleted as new ones come.
+-- name: delete-old-relay-refusals
+DELETE FROM relay_refusal WHERE at_ms < ?

@@ -230,6 +230,7 @@ class OpenApiContractTest {
         "POST /api/v1/sessions/{id}/start",
         "DELETE /api/v1/sessions/{id}",
         "GET /api/v1/relays",
+        "GET /api/v1/relays/refusals",
         "POST /api/v1/users",
         "PUT /api/v1/users/{name}/rights",
         "DELETE /api/v1/users/{name}",
@@ -497,6 +498,16 @@ class OpenApiContractTest {
         List.of("127.0.0.1:4444"), List.of(443), 10)));
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
         .until(() -> conforms("listRelays", get("/api/v1/relays")).bodyAsJsonArray().size() == 1);
+    // a connection the relay refused goes into the audit of relay refusals
+    relay.writeTextMessage(Wire.toJsonString(new dev.outpost.protocol.RelayMessage.Refused(null, "127.0.0.9",
+        "ERR unknown token", System.currentTimeMillis(), 2)));
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
+        .until(() -> conforms("listRelayRefusals", get("/api/v1/relays/refusals")).bodyAsJsonArray().size() == 1);
+    var refusal = get("/api/v1/relays/refusals?limit=1").bodyAsJsonArray().getJsonObject(0);
+    assertEquals("eu-1", refusal.getString("relay"));
+    assertEquals("ERR unknown token", refusal.getString("reason"));
+    assertEquals(2, refusal.getInteger("suppressed"));
+    assertError(conforms("listRelayRefusals", get("/api/v1/relays/refusals?limit=0")), 400, "limit");
 
     var open = new JsonObject().put("device", CONNECTOR.uid()).put("target", "127.0.0.1:22")
         .put("csr", SigningRequest.create(MachineKeys.generate(), "operator"));

@@ -19,6 +19,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = RelayMessage.End.class, name = "end"),
     @JsonSubTypes.Type(value = RelayMessage.Ended.class, name = "ended"),
     @JsonSubTypes.Type(value = RelayMessage.Certificate.class, name = "certificate"),
+    @JsonSubTypes.Type(value = RelayMessage.Refused.class, name = "refused"),
 })
 public sealed interface RelayMessage {
 
@@ -77,6 +78,23 @@ public sealed interface RelayMessage {
   record Certificate(Enrolment.Answer answer) implements RelayMessage {
     public Certificate {
       Wire.require(answer != null && answer.certificate() != null, "a certificate is required");
+    }
+  }
+
+  /**
+   * Relay → cloud: a connection the relay refused, for the audit: a bad, reused or foreign token,
+   * no or a failed TLS handshake, garbage instead of a line, an end whose partner never came.
+   *
+   * @param sessionId  the session it tried to join, when the relay knows it; else null
+   * @param address    the peer's IP address
+   * @param reason     what the relay answered or why it closed
+   * @param atMs       when
+   * @param suppressed refusals the relay did not report since the last one (it reports at a bounded rate)
+   */
+  record Refused(String sessionId, String address, String reason, long atMs, int suppressed) implements RelayMessage {
+    public Refused {
+      Wire.require(reason != null && !reason.isBlank(), "a reason is required");
+      Wire.require(suppressed >= 0, "suppressed must not be negative");
     }
   }
 }

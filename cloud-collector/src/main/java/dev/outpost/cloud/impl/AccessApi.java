@@ -37,6 +37,7 @@ final class AccessApi {
     router.delete(prefix + "/sessions/:id").handler(this::close);
     router.get(prefix + "/sessions").handler(this::audit);
     router.get(prefix + "/relays").handler(this::relays);
+    router.get(prefix + "/relays/refusals").handler(this::refusals);
     router.post(prefix + "/users").handler(this::createUser);
     router.put(prefix + "/users/:name/rights").handler(this::grant);
     router.delete(prefix + "/users/:name").handler(this::deleteUser);
@@ -99,22 +100,35 @@ final class AccessApi {
   }
 
   private void audit(RoutingContext ctx) {
-    int limit = 100;
-    String given = ctx.queryParams().get("limit");
-    if (given != null) {
-      try {
-        limit = Integer.parseInt(given);
-      } catch (NumberFormatException e) {
-        limit = -1;
-      }
-      if (limit < 1 || limit > MAX_AUDIT) {
-        throw ClientError.badRequest("limit must be a whole number from 1 to " + MAX_AUDIT);
-      }
-    }
-    int wanted = limit;
+    int wanted = limit(ctx);
     admin(ctx).compose(v -> access.audit(user(ctx).organisationId(), wanted))
         .onSuccess(array -> UserApi.json(ctx, 200, array))
         .onFailure(ctx::fail);
+  }
+
+  /** {@code GET /relays/refusals}: connections the organisation's relays refused, newest first. */
+  private void refusals(RoutingContext ctx) {
+    int wanted = limit(ctx);
+    admin(ctx).compose(v -> access.relayRefusals(user(ctx).organisationId(), wanted))
+        .onSuccess(array -> UserApi.json(ctx, 200, array))
+        .onFailure(ctx::fail);
+  }
+
+  private static int limit(RoutingContext ctx) {
+    String given = ctx.queryParams().get("limit");
+    if (given == null) {
+      return 100;
+    }
+    int limit;
+    try {
+      limit = Integer.parseInt(given);
+    } catch (NumberFormatException e) {
+      limit = -1;
+    }
+    if (limit < 1 || limit > MAX_AUDIT) {
+      throw ClientError.badRequest("limit must be a whole number from 1 to " + MAX_AUDIT);
+    }
+    return limit;
   }
 
   private void relays(RoutingContext ctx) {

@@ -553,6 +553,8 @@ final class DeviceApi {
         access.relays().load(name, load);
       } else if (message instanceof dev.outpost.protocol.RelayMessage.Ended ended) {
         access.relayEnded(ended);
+      } else if (message instanceof dev.outpost.protocol.RelayMessage.Refused refused) {
+        access.relayRefused(device.organisationId(), name, refused);
       } else {
         LOG.warn("relay {} sent an unexpected {}", name, message.getClass().getSimpleName());
       }

@@ -249,6 +249,17 @@ public final class AccessServer {
   // --- relay side --------------------------------------------------------------------------------
 
   /** A relay reports a session ended (bytes as the relay counted them: the figures for the audit). */
+  /** A relay of this organisation refused a connection: into the audit. */
+  public void relayRefused(long organisationId, String relay, RelayMessage.Refused refused) {
+    audit.relayRefused(organisationId, relay, refused.sessionId(), refused.address(), refused.reason(),
+        refused.suppressed(), refused.atMs() > 0 ? refused.atMs() : System.currentTimeMillis());
+  }
+
+  /** The newest refusals of the organisation's relays. */
+  public Future<JsonArray> relayRefusals(long organisationId, int limit) {
+    return audit.relayRefusals(organisationId, limit);
+  }
+
   public void relayEnded(RelayMessage.Ended ended) {
     Session session = sessions.remove(ended.sessionId());
     if (session != null && !session.ended) {

@@ -72,6 +72,53 @@ final class SessionAudit {
     });
   }
 
+  /** How long the refusals of relays are kept. */
+  static final java.time.Duration KEEP_REFUSALS = java.time.Duration.ofDays(90);
+
+  /** A connection a relay of this organisation refused; refusals older than {@link #KEEP_REFUSALS} go. */
+  Future<Void> relayRefused(long organisationId, String relay, String sessionId, String address, String reason,
+                            int suppressed, long atMs) {
+    return db.<Void>write(c -> {
+      try (var insert = c.prepareStatement(db.sql("insert-relay-refusal"));
+           var delete = c.prepareStatement(db.sql("delete-old-relay-refusals"))) {
+        insert.setLong(1, organisationId);
+        insert.setString(2, relay);
+        insert.setString(3, sessionId == null ? null : cut(sessionId));
+        insert.setString(4, address == null ? null : address.length() > 64 ? address.substring(0, 64) : address);
+        insert.setString(5, cut(reason));
+        insert.setInt(6, suppressed);
+        insert.setLong(7, atMs);
+        insert.executeUpdate();
+        delete.setLong(1, System.currentTimeMillis() - KEEP_REFUSALS.toMillis());
+        delete.executeUpdate();
+      }
+      return null;
+    }).onFailure(e -> LOG.error("cannot write a relay refusal to the audit: {}", e.getMessage()));
+  }
+
+  /** The newest refusals of the organisation's relays, newest first. */
+  Future<JsonArray> relayRefusals(long organisationId, int limit) {
+    return db.read(c -> {
+      try (var ps = c.prepareStatement(db.sql("select-relay-refusals"))) {
+        ps.setLong(1, organisationId);
+        ps.setInt(2, limit);
+        var array = new JsonArray();
+        try (var rs = ps.executeQuery()) {
+          while (rs.next()) {
+            array.add(new JsonObject()
+                .put("relay", rs.getString(1))
+                .put("session", rs.getString(2))
+                .put("address", rs.getString(3))
+                .put("reason", rs.getString(4))
+                .put("suppressed", rs.getInt(5))
+                .put("at", time(rs.getLong(6), false)));
+          }
+        }
+        return array;
+      }
+    });
+  }
+
   /** The newest sessions of an organisation, newest first. */
   Future<JsonArray> list(long organisationId, int limit) {
     return db.read(c -> {
