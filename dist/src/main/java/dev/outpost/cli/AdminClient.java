@@ -122,6 +122,11 @@ final class AdminClient {
     return get("/api/v1/sessions");
   }
 
+  /** Connections the relays refused, newest first. */
+  JsonNode relayRefusals() {
+    return get("/api/v1/relays/refusals");
+  }
+
   private JsonNode get(String path) {
     return call(http, request(path), "GET", null, 200);
   }

@@ -151,6 +151,31 @@ class SessionIT {
     assertTrue(unknown.getMessage().contains("no approved connector"), unknown.getMessage());
   }
 
+  @Test
+  void connectionsTheRelayRefusesAreInTheCloudsAudit() throws Exception {
+    // an end with a token of no session, straight at the relay (its TLS, no client certificate)
+    var context = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
+    context.init(null, new javax.net.ssl.TrustManager[] {TlsFiles.inFolder(root.resolve("relay-eu-1")).trustManager()}, null);
+    try (var socket = context.getSocketFactory().createSocket("127.0.0.1", forwarder.target.get())) {
+      socket.getOutputStream().write(("OUTPOST-RELAY 1 JOIN " + dev.outpost.relay.RelayWire.newToken() + "\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+      assertTrue(answer.startsWith("ERR"), answer);
+    }
+    // and garbage where a TLS handshake should be
+    try (var raw = new Socket("127.0.0.1", forwarder.target.get())) {
+      raw.getOutputStream().write("GET / HTTP/1.1\r\nHost: relay\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      raw.getInputStream().readAllBytes();
+    }
+    var admin = site.admin();
+    await().atMost(Duration.ofSeconds(10)).until(() -> admin.relayRefusals().size() == 2);
+    var refusals = admin.relayRefusals();
+    assertTrue(refusals.get(1).path("reason").asText().startsWith("ERR"), refusals.toString());
+    assertEquals("eu-1", refusals.get(1).path("relay").asText());
+    assertEquals("127.0.0.1", refusals.get(1).path("address").asText());
+    assertTrue(refusals.get(0).path("reason").asText().startsWith("TLS handshake failed"), refusals.toString());
+  }
+
   /** A TCP forwarder in front of the relay that keeps a copy of every byte in both directions. */
   static final class Forwarder implements AutoCloseable {
     final AtomicInteger target = new AtomicInteger();

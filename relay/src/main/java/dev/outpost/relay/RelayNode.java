@@ -37,6 +37,8 @@ public final class RelayNode {
   static final String ENROL_PATH = "/device/v1/enrol";
   private static final Logger log = LoggerFactory.getLogger(RelayNode.class);
   private static final long LOAD_EVERY_MS = 2_000;
+  /** Refusals reported to the access server per second at most; the rest are counted as suppressed. */
+  static final int REFUSALS_PER_SECOND = 10;
 
   private final Vertx vertx;
   private final RelayNodeConfig config;
@@ -46,6 +48,9 @@ public final class RelayNode {
   private volatile boolean stopped;
   private int failures;
   private long loadTimer = -1;
+  private long refusalSecond;
+  private int refusalsThisSecond;
+  private int suppressedRefusals;
 
   private RelayNode(Vertx vertx, RelayNodeConfig config, RelayServer server, Dialer dialer) {
     this.vertx = vertx;
@@ -63,6 +68,7 @@ public final class RelayNode {
       var server = RelayServer.create(vertx, config.relay());
       var node = new RelayNode(vertx, config, server, dialer);
       server.sessionEndedHandler(node::ended);
+      server.refusalHandler(node::refused);
       return server.start().map(v -> {
         node.connect();
         node.loadTimer = vertx.setPeriodic(LOAD_EVERY_MS, id -> node.reportLoad());
@@ -210,6 +216,23 @@ public final class RelayNode {
           record.bytesOperatorToDevice(), record.bytesDeviceToOperator(),
           record.reason().text() + (record.detail() == null ? "" : ": " + record.detail()))));
     }
+  }
+
+  /** Reports a refused connection for the audit, at most {@link #REFUSALS_PER_SECOND} a second (a flood is counted). */
+  private synchronized void refused(Refusal refusal) {
+    long second = refusal.at().getEpochSecond();
+    if (second != refusalSecond) {
+      refusalSecond = second;
+      refusalsThisSecond = 0;
+    }
+    var open = channel;
+    if (open == null || ++refusalsThisSecond > REFUSALS_PER_SECOND) {
+      suppressedRefusals++;
+      return;
+    }
+    open.send(Wire.toJsonString(new RelayMessage.Refused(refusal.sessionId(), refusal.address(), refusal.reason(),
+        refusal.at().toEpochMilli(), suppressedRefusals)));
+    suppressedRefusals = 0;
   }
 
   private void reportLoad() {

@@ -76,4 +76,10 @@ public interface RelayServer {
    * that timed out or whose ticket expired unused. Replaces the previous handler; null removes it.
    */
   RelayServer sessionEndedHandler(Handler<SessionRecord> handler);
+
+  /**
+   * Sets the handler that gets every connection the relay refuses (an {@code ERR} line, a failed
+   * TLS handshake), on the relay's event loop. Replaces the previous handler; null removes it.
+   */
+  RelayServer refusalHandler(Handler<Refusal> handler);
 }

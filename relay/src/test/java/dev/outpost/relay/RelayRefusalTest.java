@@ -14,6 +14,7 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLException;
@@ -69,6 +70,12 @@ class RelayRefusalTest {
     var end = site.connect(operator).join(RelayWire.newToken());
 
     assertRefused(end, RelayWire.ERR_UNKNOWN_SESSION);
+    // and it is handed to the audit, without a session (the relay knows none for that token)
+    await().atMost(Duration.ofSeconds(2)).until(() -> site.refusals.size() == 1);
+    var refusal = site.refusals.get(0);
+    assertEquals(RelayWire.ERR_UNKNOWN_SESSION, refusal.reason());
+    assertEquals(null, refusal.sessionId());
+    assertEquals("127.0.0.1", refusal.address());
   }
 
   @Test
@@ -177,6 +184,8 @@ class RelayRefusalTest {
       assertTrue(elapsed >= HANDSHAKE_TIMEOUT.toMillis() - 100 && elapsed < HANDSHAKE_TIMEOUT.toMillis() + 1500,
           "closed after " + elapsed + " ms");
     }
+    await().atMost(Duration.ofSeconds(2)).until(() -> site.refusals.stream()
+        .anyMatch(r -> r.reason().startsWith("TLS handshake failed") && r.sessionId() == null));
   }
 
   @Test
@@ -194,6 +203,10 @@ class RelayRefusalTest {
     assertEquals(EndReason.TIMEOUT, site.record("s1").reason());
     assertEquals(0, site.relay.load().waiting());
     assertRefused(site.connect(device).join(token), RelayWire.ERR_EXPIRED);
+    // both refusals are handed to the audit with the session they were for
+    await().atMost(Duration.ofSeconds(2)).until(() -> site.refusals.size() == 2);
+    assertEquals(List.of(RelayWire.ERR_TIMEOUT, RelayWire.ERR_EXPIRED), site.refusals.stream().map(Refusal::reason).toList());
+    assertTrue(site.refusals.stream().allMatch(r -> "s1".equals(r.sessionId())), site.refusals.toString());
   }
 
   @Test

@@ -31,6 +31,7 @@ final class TestRelay implements AutoCloseable {
   final Vertx vertx = Vertx.vertx();
   final RelayServer relay;
   final List<SessionRecord> records = new CopyOnWriteArrayList<>();
+  final List<Refusal> refusals = new CopyOnWriteArrayList<>();
   /** Every client connection, so that none is closed by the garbage collector while a test runs. */
   private final List<End> ends = new CopyOnWriteArrayList<>();
   private final SSLContext anonymous;
@@ -50,6 +51,7 @@ final class TestRelay implements AutoCloseable {
         .withLimits(null, 1_000_000_000L, 4_000_000_000L);
     relay = RelayServer.create(vertx, tweak.apply(config));
     relay.sessionEndedHandler(records::add);
+    relay.refusalHandler(refusals::add);
     relay.start().await();
   }
 

@@ -270,9 +270,15 @@ final class Connection {
 
   /** Sends one ERR line and closes (forced if the client does not take it within a moment). */
   void refuse(String errorLine) {
+    refuse(errorLine, null);
+  }
+
+  /** As {@link #refuse(String)}, for a connection that tried to join this session (null: unknown). */
+  void refuse(String errorLine, String sessionId) {
     if (closing || closed) {
       return;
     }
+    relay.refused(this, sessionId, errorLine);
     cancelDeadline();
     socket.write(errorLine + "\n");
     close(RelayVerticle.FORCE_CLOSE_AFTER_MS);

@@ -78,6 +78,7 @@ final class RelayVerticle extends VerticleBase {
   private volatile long bytesPerSecond;
   private volatile int port = -1;
   private volatile Handler<SessionRecord> endedHandler;
+  private volatile Handler<dev.outpost.relay.Refusal> refusalHandler;
 
   public RelayVerticle(Vertx owner, RelayConfig config) {
     this.owner = owner;
@@ -112,7 +113,13 @@ final class RelayVerticle extends VerticleBase {
     housekeeping = vertx.setPeriodic(period, id -> housekeeping());
     server = vertx.createNetServer(options)
         .connectHandler(this::accept)
-        .exceptionHandler(e -> log.debug("relay: {}", e.toString()));
+        .exceptionHandler(e -> {
+          // before a connection is handed over: a failed TLS handshake (garbage, a port scan, no client hello)
+          log.debug("relay: {}", e.toString());
+          if (!stopping) {
+            refused(null, null, "TLS handshake failed: " + (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()));
+          }
+        });
     return server.listen().onSuccess(s -> {
       port = s.actualPort();
       log.info("relay {} ({}) listening on {}:{}, at most {} sessions", config.name(), config.region(), config.host(),
@@ -151,6 +158,20 @@ final class RelayVerticle extends VerticleBase {
 
   public int port() {
     return port;
+  }
+
+  public void refusalHandler(Handler<dev.outpost.relay.Refusal> handler) {
+    this.refusalHandler = handler;
+  }
+
+  /** A connection was refused: tells the refusal handler (the audit). */
+  void refused(Connection connection, String sessionId, String reason) {
+    var handler = refusalHandler;
+    if (handler != null) {
+      var address = connection == null || connection.socket.remoteAddress() == null ? null
+          : connection.socket.remoteAddress().hostAddress();
+      handler.handle(new dev.outpost.relay.Refusal(sessionId, address, reason, Instant.now()));
+    }
   }
 
   public void endedHandler(Handler<SessionRecord> handler) {
@@ -343,7 +364,7 @@ final class RelayVerticle extends VerticleBase {
   private void refuse(Connection connection, String error, Session session) {
     log.info("relay: refused {}{}: {}", connection.socket.remoteAddress(),
         session == null ? "" : " for session " + session.ticket.sessionId(), error);
-    connection.refuse(error);
+    connection.refuse(error, session == null ? null : session.ticket.sessionId());
   }
 
   /** A paired end's stream ended or its connection closed: the first one says why the session ended. */
@@ -411,7 +432,7 @@ final class RelayVerticle extends VerticleBase {
         String error = reason == EndReason.TIMEOUT ? RelayWire.ERR_TIMEOUT : RelayWire.ERR_ENDED;
         for (var connection : new Connection[] {session.operator, session.device}) {
           if (connection != null) {
-            connection.refuse(error);
+            connection.refuse(error, session.ticket.sessionId());
           }
         }
       }

@@ -77,6 +77,12 @@ public final class VertxRelayServer implements RelayServer {
   }
 
   @Override
+  public RelayServer refusalHandler(Handler<dev.outpost.relay.Refusal> handler) {
+    relay.refusalHandler(handler);
+    return this;
+  }
+
+  @Override
   public RelayServer sessionEndedHandler(Handler<SessionRecord> handler) {
     relay.endedHandler(handler);
     return this;
