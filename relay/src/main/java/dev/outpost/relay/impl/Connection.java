@@ -194,6 +194,11 @@ final class Connection {
     }
   }
 
+  /** Joined with a token whose ticket is not here yet: reads nothing more until it is (or the refusal). */
+  void holdForTicket() {
+    socket.pause();
+  }
+
   /** Joined: tells the end to wait, and holds its bytes until the other end is here. */
   void waitForPeer(Session joined, boolean isOperator) {
     session = joined;
