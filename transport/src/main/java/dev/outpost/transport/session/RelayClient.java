@@ -115,13 +115,23 @@ public final class RelayClient {
         tls.setSoTimeout(0);
         return tls;
       } catch (IOException e) {
-        failures.add(route + ": " + e.getMessage());
+        failures.add(route + ": " + reason(e));
         if (raw != null) {
           raw.close();
         }
       }
     }
     throw new IOException("relay " + relay.name() + " is not reachable: " + String.join("; ", failures));
+  }
+
+  /** The pin check's own words if it refused the relay (BoringSSL reports only CERTIFICATE_VERIFY_FAILED), else the message. */
+  private static String reason(IOException e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof CertificateException refused && refused.getMessage() != null) {
+        return refused.getMessage();
+      }
+    }
+    return e.getMessage();
   }
 
   private static Socket direct(Route route, Duration timeout) throws IOException {
