@@ -17,9 +17,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * Sets up the two ends: TLS 1.3 only over the paired connection ({@link TlsEngines#best}, a fresh context per session, so
- * no session is ever resumed; fresh (EC)DHE keys each time), the device as server with a required
- * client certificate, each side's {@link PeerCheck}; then the multiplexer and its greeting.
+ * Sets up the two ends: TLS 1.3 only over the paired connection ({@link TlsEngines#best}, a fresh
+ * context per session, so no session is ever resumed; fresh (EC)DHE keys each time), the device as
+ * server with a required client certificate, each side's {@link PeerCheck}; then the multiplexer
+ * and its greeting.
  */
 public final class SessionEnds {
   /** The only protocol version of the end-to-end channel. */
@@ -88,8 +89,8 @@ public final class SessionEnds {
       paired.setTcpNoDelay(true);
       var chain = credentials.chain().toArray(X509Certificate[]::new);
       // a fresh context per session; no peer name, so no SNI
-      var engine = TlsEngines.best().engine(server, new String[] {PROTOCOL}, new SingleKeyManager(credentials.key(), chain),
-          check, null, 0, true);
+      var engine = TlsEngines.best().engine(server, new String[] {PROTOCOL},
+          new SingleKeyManager(credentials.key(), chain), check, null, 0, true);
       // an inner record must fit the plaintext of one record of the TLS link to the relay, or each
       // one would become a full outer record plus a tiny one (twice the records on every leg)
       ssl = new EngineSocket(paired, engine, OUTER_RECORD_PLAINTEXT - RECORD_OVERHEAD);
