@@ -67,9 +67,16 @@ final class RelayBench implements Callable<Integer> {
           long bytes = (long) megabytes << 20;
           send(sinkTunnel.port(), bytes / 8);   // warm-up
           send(copy.to(sink.port()), bytes / 8);
+          long cpu = cpuNanos();
           tunnel = send(sinkTunnel.port(), bytes);
+          long tunnelCpu = cpuNanos() - cpu;
+          cpu = cpuNanos();
           direct = send(copy.to(sink.port()), bytes);
+          long directCpu = cpuNanos() - cpu;
           System.out.printf("throughput: tunnel %.0f MB/s, plain copy %.0f MB/s (%d MB each)%n", tunnel, direct, megabytes);
+          // CPU time is what the tunnel costs even when other programs share the cores
+          System.out.printf("cpu: tunnel %.2f s per GB, plain copy %.2f s per GB (this process, all threads)%n",
+              tunnelCpu / 1e9 / (bytes / 1e9), directCpu / 1e9 / (bytes / 1e9));
           pingPong(echoTunnel.port(), roundTrips / 4);
           pingPong(copy.to(echo.port()), roundTrips / 4);
           tunnelRtt = pingPong(echoTunnel.port(), roundTrips);
@@ -95,6 +102,12 @@ final class RelayBench implements Callable<Integer> {
   private static java.util.function.Supplier<OperatorTunnel.Login> login(LocalSite site, Path root) {
     return () -> new OperatorTunnel.Login(URI.create(site.dashboard()), TlsFiles.inFolder(root.resolve("cloud")).trustManager(),
         LocalSite.ORGANISATION, LocalSite.ADMIN, site.password().toCharArray());
+  }
+
+  /** CPU time of this process so far, all threads (ns). */
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
   }
 
   /** Sends {@code bytes} to the port and waits for the sink's 8-byte count: MB/s. */
@@ -167,9 +180,11 @@ final class RelayBench implements Callable<Integer> {
             byte[] back = socket.getInputStream().readAllBytes();
             if (!Arrays.equals(data, back)) {
               errors.incrementAndGet();
+              System.out.println("a session echoed " + back.length + " bytes, not the 65536 sent");
             }
           } catch (IOException e) {
             errors.incrementAndGet();
+            System.out.println("a session failed: " + e);
           }
           return null;
         }));

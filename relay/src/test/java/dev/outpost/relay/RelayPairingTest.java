@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.outpost.relay.TestRelay.End;
@@ -67,6 +68,30 @@ class RelayPairingTest {
         assertEquals("PONG 1 7", pinger.send(RelayWire.PING).readLine());
       }
     }
+  }
+
+  @Test
+  void anEndThatArrivesBeforeItsTicketIsPairedOnceTheTicketComes() throws Exception {
+    site = new TestRelay(dir, c -> c);
+    var operator = site.machine("operator");
+    var device = site.machine("device");
+    String token = RelayWire.newToken();
+    var operatorEnd = site.connect(operator).join(token);
+    operatorEnd.socket.setSoTimeout(300);
+    assertThrows(java.net.SocketTimeoutException.class, operatorEnd::readLine,
+        "no refusal while the access server's ticket may still be on its way");
+    operatorEnd.socket.setSoTimeout(20_000);
+
+    site.expect("s-late", token, operator, device, 0);
+    assertEquals(RelayWire.WAIT, operatorEnd.readLine());
+    var deviceEnd = site.connect(device).join(token);
+    assertEquals(RelayWire.WAIT, deviceEnd.readLine());
+    assertEquals(RelayWire.PAIRED, operatorEnd.readLine());
+    assertEquals(RelayWire.PAIRED, deviceEnd.readLine());
+    byte[] data = data(10_000, 5);
+    operatorEnd.out.write(data);
+    operatorEnd.out.flush();
+    assertArrayEquals(data, deviceEnd.readExactly(data.length));
   }
 
   @Test

@@ -30,6 +30,8 @@ final class TestRelay implements AutoCloseable {
   final Path dir;
   final Vertx vertx = Vertx.vertx();
   final RelayServer relay;
+  /** The key pin of the relay's certificate, as the access server names it to the ends. */
+  final String relayPin;
   final List<SessionRecord> records = new CopyOnWriteArrayList<>();
   final List<Refusal> refusals = new CopyOnWriteArrayList<>();
   /** Every client connection, so that none is closed by the garbage collector while a test runs. */
@@ -40,6 +42,7 @@ final class TestRelay implements AutoCloseable {
   TestRelay(Path dir, UnaryOperator<RelayConfig> tweak) {
     this.dir = dir;
     var keys = MachineKeys.generate();
+    relayPin = MachineKeys.pin(keys.getPublic());
     var certificate = ca.issue(keys.getPublic(), "relay-1", "relay", List.of("localhost"), List.of("127.0.0.1"),
         Duration.ofDays(1));
     TlsFiles.write(dir.resolve("relay"), keys, List.of(certificate, ca.certificate()), ca.certificate());

@@ -2,9 +2,12 @@ package dev.outpost.relay.impl;
 
 import dev.outpost.crypto.MachineKeys;
 import dev.outpost.relay.RelayWire;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
 import io.vertx.core.net.NetSocket;
 import java.nio.charset.StandardCharsets;
@@ -54,6 +57,8 @@ final class Connection {
 
   private boolean closing;
   boolean closed;
+  /** The end of this end's stream was handled (end handler, or the close). */
+  private boolean endHandled;
   private long forceTimer = -1;
   private long forceAt;
 
@@ -64,7 +69,13 @@ final class Connection {
   }
 
   void start(long handshakeTimeoutMs) {
-    socket.handler(this::received);
+    if (socket instanceof NetSocketInternal internal) {
+      // Netty's buffers as they come out of TLS: once paired they go to the peer as they are,
+      // without the copy into a fresh heap buffer that Vert.x makes of each one for handler()
+      internal.messageHandler(this::receivedMessage);
+    } else {
+      socket.handler(this::received);
+    }
     socket.endHandler(v -> ended());
     socket.closeHandler(v -> closed());
     socket.exceptionHandler(e -> log.debug("relay connection {}: {}", socket.remoteAddress(), e.toString()));
@@ -95,6 +106,19 @@ final class Connection {
     } catch (RuntimeException e) {
       log.debug("relay: cannot pin the client certificate of {}: {}", socket.remoteAddress(), e.toString());
       return null;
+    }
+  }
+
+  /** A message from the pipeline; this method owns it (releases it or hands it on). */
+  private void receivedMessage(Object message) {
+    if (!(message instanceof ByteBuf data)) {
+      ReferenceCountUtil.release(message);
+      return;
+    }
+    if (phase == Phase.PAIRED && !closing) {
+      forward(data);
+    } else {
+      received(BufferInternal.safeBuffer(data)); // lines and early bytes: a copy, the original released
     }
   }
 
@@ -170,6 +194,11 @@ final class Connection {
     }
   }
 
+  /** Joined with a token whose ticket is not here yet: reads nothing more until it is (or the refusal). */
+  void holdForTicket() {
+    socket.pause();
+  }
+
   /** Joined: tells the end to wait, and holds its bytes until the other end is here. */
   void waitForPeer(Session joined, boolean isOperator) {
     session = joined;
@@ -204,11 +233,17 @@ final class Connection {
   }
 
   private void forward(Buffer data) {
+    forward(((BufferInternal) data).getByteBuf());
+  }
+
+  /** Counts the bytes and hands them to the peer (which releases them once written), or releases them. */
+  private void forward(ByteBuf data) {
     var s = session;
     if (s.stopForwarding || peer.closed) {
+      data.release();
       return;
     }
-    int length = data.length();
+    int length = data.readableBytes();
     long now = System.nanoTime();
     if (operatorEnd) {
       s.bytesOperatorToDevice += length;
@@ -217,7 +252,11 @@ final class Connection {
     }
     s.lastActivity = now;
     relay.relayed(length);
-    peer.socket.write(data);
+    if (peer.socket instanceof NetSocketInternal internal) {
+      internal.writeMessage(data);
+    } else {
+      peer.socket.write(BufferInternal.buffer(data));
+    }
     if (peer.socket.writeQueueFull()) {
       waitingForDrain = true;
       socket.pause();
@@ -252,7 +291,8 @@ final class Connection {
 
   /** The client's end of the stream: everything it sent has been handled. */
   private void ended() {
-    if (phase == Phase.PAIRED) {
+    if (phase == Phase.PAIRED && !endHandled) {
+      endHandled = true;
       relay.endClosed(this);
       // everything this end sent has been handed to the peer: let it drain, then close it
       peer.close(relay.relayConfig().idleTimeout().toMillis());
@@ -260,6 +300,7 @@ final class Connection {
   }
 
   private void closed() {
+    ended(); // with a message handler, Vert.x may not call the end handler: the close is the end
     closed = true;
     cancelDeadline();
     cancelTimer(forceTimer);

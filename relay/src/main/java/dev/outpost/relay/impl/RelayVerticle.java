@@ -48,6 +48,8 @@ final class RelayVerticle extends VerticleBase {
   static final Duration TOMBSTONE_RETENTION = Duration.ofMinutes(10);
   /** Tickets that are not over yet, at most, per session the relay may carry. */
   static final int TICKETS_PER_SESSION = 10;
+  /** How long a JOIN with a token the relay does not know waits for the access server's ticket. */
+  static final long TICKET_GRACE_MS = 2_000;
   /** TLS 1.3 suites, then TLS 1.2 with ECDHE and AEAD only. */
   static final List<String> CIPHER_SUITES = List.of(
       "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
@@ -60,6 +62,8 @@ final class RelayVerticle extends VerticleBase {
   private final RelayConfig config;
   private final Map<String, Session> byToken = new HashMap<>();
   private final Map<String, Session> byId = new HashMap<>();
+  /** Connections that sent a JOIN whose ticket has not arrived yet, by token hash. */
+  private final Map<String, List<Connection>> awaitingTicket = new HashMap<>();
   /** Connections that have not joined a session (reading their line, or pinging). */
   private final Set<Connection> lobby = new HashSet<>();
   private final Set<Connection> open = new HashSet<>();
@@ -249,7 +253,37 @@ final class RelayVerticle extends VerticleBase {
     byToken.put(key, session);
     openTickets++;
     log.debug("relay: expecting session {}", ticket.sessionId());
+    var early = awaitingTicket.remove(key);
+    if (early != null) {
+      for (var connection : early) {
+        if (!connection.closed) {
+          join(connection, ticket.tokenSha256(), false);
+        }
+      }
+    }
     return null;
+  }
+
+  /**
+   * The access server announces a session to the relay while it answers the ends, so an end may
+   * be here before its ticket: hold the connection (reading paused) until the ticket comes, or
+   * refuse it as unknown after {@link #TICKET_GRACE_MS}.
+   */
+  private void awaitTicket(Connection connection, byte[] hash) {
+    String key = key(hash);
+    connection.holdForTicket();
+    awaitingTicket.computeIfAbsent(key, k -> new ArrayList<>()).add(connection);
+    vertx.setTimer(Math.min(TICKET_GRACE_MS, config.handshakeTimeout().toMillis()), id -> {
+      var held = awaitingTicket.get(key);
+      if (held != null && held.remove(connection)) {
+        if (held.isEmpty()) {
+          awaitingTicket.remove(key);
+        }
+        if (!connection.closed) {
+          refuse(connection, RelayWire.ERR_UNKNOWN_SESSION, null);
+        }
+      }
+    });
   }
 
   /** Event loop: see {@link dev.outpost.relay.RelayServer#end}. */
@@ -279,10 +313,18 @@ final class RelayVerticle extends VerticleBase {
   void join(Connection connection, String token) {
     lobby.remove(connection);
     // the lookup is by the token's hash, so its timing tells nothing about the token itself
-    byte[] hash = Ticket.tokenHash(token);
+    join(connection, Ticket.tokenHash(token), true);
+  }
+
+  /** With {@code mayWait}, a token not (yet) known waits for its ticket a moment before it is refused. */
+  private void join(Connection connection, byte[] hash, boolean mayWait) {
     var session = byToken.get(key(hash));
     if (session == null || !MessageDigest.isEqual(hash, session.tokenSha256)) {
-      refuse(connection, RelayWire.ERR_UNKNOWN_SESSION, null);
+      if (mayWait && !stopping) {
+        awaitTicket(connection, hash);
+      } else {
+        refuse(connection, RelayWire.ERR_UNKNOWN_SESSION, null);
+      }
       return;
     }
     String pin = connection.clientPin();

@@ -4,7 +4,9 @@ import dev.outpost.crypto.MachineKeys;
 import dev.outpost.protocol.RelayInfo;
 import dev.outpost.transport.ProxyConfig;
 import dev.outpost.transport.impl.Route;
+import dev.outpost.transport.session.impl.EngineSocket;
 import dev.outpost.transport.session.impl.SingleKeyManager;
+import dev.outpost.transport.session.impl.TlsEngines;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -12,16 +14,11 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
@@ -37,6 +34,8 @@ public final class RelayClient {
   static final String HELLO = "OUTPOST-RELAY 1 ";
   private static final int MAX_LINE = 512;
   private static final int PINGS = 3;
+  private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+  private static final int MAX_RECORD_PLAINTEXT = 16_384;
 
   private RelayClient() {
   }
@@ -97,29 +96,42 @@ public final class RelayClient {
   }
 
   /** Blocking. A TLS connection to the first route of the relay that answers. */
-  static SSLSocket dial(RelayInfo relay, ProxyConfig proxy, SessionCredentials credentials, Duration timeout)
+  static Socket dial(RelayInfo relay, ProxyConfig proxy, SessionCredentials credentials, Duration timeout)
       throws IOException {
-    SSLContext context = context(relay, credentials);
+    var keys = new SingleKeyManager(credentials.key(), credentials.chain().toArray(X509Certificate[]::new));
+    var pin = new RelayPin(relay);
     var failures = new ArrayList<String>();
     for (var route : Route.all(relay.endpoints(), relay.ports())) {
       Socket raw = null;
       try {
         raw = proxy == null ? direct(route, timeout) : throughProxy(route, proxy, timeout);
         raw.setTcpNoDelay(true);
-        var tls = (SSLSocket) context.getSocketFactory().createSocket(raw, route.host(), route.port(), true);
-        tls.setEnabledProtocols(new String[] {"TLSv1.3", "TLSv1.2"});
+        // a fresh context per connection (TlsEngines: BoringSSL when available), as many records
+        // per write as the end-to-end channel hands over
+        var engine = TlsEngines.best().engine(false, PROTOCOLS, keys, pin, route.host(), route.port(), false);
+        var tls = new EngineSocket(raw, engine, MAX_RECORD_PLAINTEXT);
         tls.setSoTimeout((int) timeout.toMillis());
         tls.startHandshake();
         tls.setSoTimeout(0);
         return tls;
       } catch (IOException e) {
-        failures.add(route + ": " + e.getMessage());
+        failures.add(route + ": " + reason(e));
         if (raw != null) {
           raw.close();
         }
       }
     }
     throw new IOException("relay " + relay.name() + " is not reachable: " + String.join("; ", failures));
+  }
+
+  /** The pin check's own words if it refused the relay (BoringSSL reports only CERTIFICATE_VERIFY_FAILED), else the message. */
+  private static String reason(IOException e) {
+    for (Throwable cause = e; cause != null; cause = cause.getCause()) {
+      if (cause instanceof CertificateException refused && refused.getMessage() != null) {
+        return refused.getMessage();
+      }
+    }
+    return e.getMessage();
   }
 
   private static Socket direct(Route route, Duration timeout) throws IOException {
@@ -156,18 +168,6 @@ public final class RelayClient {
     } catch (IOException e) {
       socket.close();
       throw e;
-    }
-  }
-
-  private static SSLContext context(RelayInfo relay, SessionCredentials credentials) {
-    try {
-      var context = SSLContext.getInstance("TLS");
-      context.init(new javax.net.ssl.KeyManager[] {
-          new SingleKeyManager(credentials.key(), credentials.chain().toArray(X509Certificate[]::new))},
-          new TrustManager[] {new RelayPin(relay)}, new SecureRandom());
-      return context;
-    } catch (GeneralSecurityException e) {
-      throw new SessionException("cannot set up TLS to the relay: " + e.getMessage(), e);
     }
   }
 

@@ -181,7 +181,7 @@ public abstract class Mux implements Session {
     var message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
     if (!helloSeen && e instanceof SSLException) {
       return "the " + other() + " ended the TLS session: " + message
-          + (message.contains("certificate") ? " (it did not accept this end's certificate)" : "");
+          + (message.toLowerCase(java.util.Locale.ROOT).contains("certificate") ? " (it did not accept this end's certificate)" : "");
     }
     return "connection to the " + other() + " lost: " + message;
   }

@@ -9,30 +9,26 @@ import dev.outpost.transport.session.SessionOptions;
 import dev.outpost.transport.session.TargetPolicy;
 import java.io.IOException;
 import java.net.Socket;
-import java.security.GeneralSecurityException;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import javax.net.ssl.KeyManager;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
 
 /**
- * Sets up the two ends: TLS 1.3 only over the paired connection (a fresh context per session, so
- * no session is ever resumed; fresh (EC)DHE keys each time), the device as server with a required
- * client certificate, each side's {@link PeerCheck}; then the multiplexer and its greeting.
+ * Sets up the two ends: TLS 1.3 only over the paired connection ({@link TlsEngines#best}, a fresh
+ * context per session, so no session is ever resumed; fresh (EC)DHE keys each time), the device as
+ * server with a required client certificate, each side's {@link PeerCheck}; then the multiplexer
+ * and its greeting.
  */
 public final class SessionEnds {
   /** The only protocol version of the end-to-end channel. */
   public static final String PROTOCOL = "TLSv1.3";
-  /** Name given to the TLS client; it has no dot, so no SNI is sent and the relay learns nothing from it. */
-  private static final String PEER_HOST = "outpost-e2e";
   /** The most plaintext one TLS record carries (RFC 8446 5.1), here: of the link to the relay. */
   private static final int OUTER_RECORD_PLAINTEXT = 16_384;
+  /** What a TLS 1.3 record adds to its plaintext: 5 bytes of header, 1 of content type, 16 of AEAD tag. */
+  private static final int RECORD_OVERHEAD = 22;
 
   private SessionEnds() {}
 
@@ -79,7 +75,7 @@ public final class SessionEnds {
     return end;
   }
 
-  private static SSLSocket handshake(Socket paired, SessionCredentials credentials, PeerCheck check, boolean server,
+  private static EngineSocket handshake(Socket paired, SessionCredentials credentials, PeerCheck check, boolean server,
       Duration timeout) {
     var other = server ? Mux.Side.OPERATOR.end() : Mux.Side.DEVICE.end();
     var timedOut = new AtomicBoolean();
@@ -87,25 +83,17 @@ public final class SessionEnds {
       timedOut.set(true);
       Mux.quietly(paired);
     }, timeout.toMillis(), TimeUnit.MILLISECONDS);
-    SSLSocket ssl = null;
+    EngineSocket ssl = null;
     try {
       // window and keepalive frames are small and must not wait for Nagle's algorithm
       paired.setTcpNoDelay(true);
-      var context = SSLContext.getInstance(PROTOCOL);
       var chain = credentials.chain().toArray(X509Certificate[]::new);
-      context.init(new KeyManager[] {new SingleKeyManager(credentials.key(), chain)}, new TrustManager[] {check},
-          new SecureRandom());
-      ssl = (SSLSocket) context.getSocketFactory().createSocket(paired, PEER_HOST, paired.getPort(), true);
-      ssl.setEnabledProtocols(new String[] {PROTOCOL});
-      ssl.setUseClientMode(!server);
-      if (server) {
-        ssl.setNeedClientAuth(true);
-      }
+      // a fresh context per session; no peer name, so no SNI
+      var engine = TlsEngines.best().engine(server, new String[] {PROTOCOL},
+          new SingleKeyManager(credentials.key(), chain), check, null, 0, true);
       // an inner record must fit the plaintext of one record of the TLS link to the relay, or each
       // one would become a full outer record plus a tiny one (twice the records on every leg)
-      var parameters = ssl.getSSLParameters();
-      parameters.setMaximumPacketSize(OUTER_RECORD_PLAINTEXT);
-      ssl.setSSLParameters(parameters);
+      ssl = new EngineSocket(paired, engine, OUTER_RECORD_PLAINTEXT - RECORD_OVERHEAD);
       ssl.startHandshake();
       if (!deadline.cancel(false) || timedOut.get()) {
         throw new IOException("handshake deadline passed");
@@ -113,11 +101,10 @@ public final class SessionEnds {
       if (check.accepted() == null) {
         throw new IOException("the " + other + " presented no certificate");
       }
+      if (!PROTOCOL.equals(ssl.session().getProtocol())) {
+        throw new IOException("the " + other + " negotiated " + ssl.session().getProtocol() + ", not " + PROTOCOL);
+      }
       return ssl;
-    } catch (GeneralSecurityException e) {
-      deadline.cancel(false);
-      Mux.quietly(paired);
-      throw new SessionException("this JVM cannot set up " + PROTOCOL + ": " + e.getMessage(), e);
     } catch (IOException | RuntimeException e) {
       deadline.cancel(false);
       Mux.quietly(ssl);
@@ -129,9 +116,12 @@ public final class SessionEnds {
         message = "no TLS handshake with the " + other + " within " + Mux.human(timeout);
       } else {
         var detail = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        var lower = detail.toLowerCase(Locale.ROOT); // BoringSSL says SSLV3_ALERT_BAD_CERTIFICATE
         message = "TLS handshake with the " + other + " failed: " + detail
-            + (detail.contains("alert") && detail.contains("certificate")
-                ? " (the " + other + " did not accept this end's certificate)" : "");
+            + (lower.contains("alert") && lower.contains("certificate")
+                ? " (the " + other + " did not accept this end's certificate)" : "")
+            + (lower.contains("unsupported_protocol") || lower.contains("protocol_version")
+                ? " (the " + other + " does not speak " + PROTOCOL + "; TLSv1.2 and older are refused)" : "");
       }
       throw new SessionException(message, e);
     }

@@ -1,0 +1,538 @@
+package dev.outpost.transport.session.impl;
+
+import io.netty.util.ReferenceCounted;
+import java.io.EOFException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.net.SocketAddress;
+import java.net.SocketException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLEngineResult;
+import javax.net.ssl.SSLEngineResult.HandshakeStatus;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
+
+/**
+ * A TLS connection over another socket, run by an {@link SSLEngine} (BoringSSL's or the JDK's, see
+ * {@link TlsEngines}) behind blocking streams, so the session code stays thread-per-connection.
+ * One thread may read while another writes. Writes are cut into records of at most
+ * {@code maxRecordPlaintext} bytes and sent several records per write to the socket below; reads
+ * decrypt every whole record that arrived in one go. The socket below may itself be an
+ * {@code EngineSocket} (the end-to-end channel inside the TLS link to the relay).
+ */
+public final class EngineSocket extends Socket {
+  private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
+  /** Records encrypted before the socket below gets them in one write. */
+  private static final int RECORDS_PER_WRITE = 4;
+  /** Bytes asked of the socket below per read: several records at once. */
+  private static final int READ_BYTES = 64 * 1024;
+
+  private final Socket under;
+  private final SSLEngine engine;
+  private final int maxRecordPlaintext;
+  private final InputStream netIn;
+  private final OutputStream netOut;
+  private final ReentrantLock readLock = new ReentrantLock();
+  private final ReentrantLock writeLock = new ReentrantLock();
+  private final Input input = new Input();
+  private final Output output = new Output();
+  /** Ciphertext received, not yet decrypted (read side, under readLock). */
+  private ByteBuffer inNet;
+  /** Plaintext decrypted, not yet read (read side, under readLock). */
+  private ByteBuffer inApp;
+  /** Ciphertext made, not yet sent (write side, under writeLock). */
+  private ByteBuffer outNet;
+  private volatile boolean inputDone;
+  private volatile boolean outputShut;
+  private volatile boolean closed;
+  /** Set when an engine result reports the end of the handshake (BoringSSL may still say NEED_UNWRAP after). */
+  private boolean handshakeFinished;
+  /** The last unwrap ran out of room: ask the engine again before reading more (read side). */
+  private boolean plaintextHeld;
+
+  /**
+   * @param under the connected socket the records travel over; closed with this one
+   * @param engine a fresh engine in client or server mode, not yet handshaking
+   * @param maxRecordPlaintext the most plaintext per record (at most 16 384)
+   */
+  public EngineSocket(Socket under, SSLEngine engine, int maxRecordPlaintext) throws IOException {
+    this.under = under;
+    this.engine = engine;
+    this.maxRecordPlaintext = Math.min(maxRecordPlaintext, 16_384);
+    this.netIn = under.getInputStream();
+    this.netOut = under.getOutputStream();
+    int packet = engine.getSession().getPacketBufferSize();
+    this.inNet = ByteBuffer.allocate(Math.max(READ_BYTES, packet));
+    this.inApp = ByteBuffer.allocate(Math.max(READ_BYTES, engine.getSession().getApplicationBufferSize()));
+    this.outNet = ByteBuffer.allocate(RECORDS_PER_WRITE * packet);
+  }
+
+  /** Runs the handshake to its end on the calling thread; fails with the engine's or the socket's exception. */
+  public void startHandshake() throws IOException {
+    readLock.lock();
+    writeLock.lock();
+    try {
+      engine.beginHandshake();
+      while (true) {
+        switch (handshakeFinished ? HandshakeStatus.FINISHED : engine.getHandshakeStatus()) {
+          case NEED_TASK -> runTasks();
+          case NEED_WRAP -> wrap(EMPTY);
+          case NEED_UNWRAP, NEED_UNWRAP_AGAIN -> {
+            sendNet();
+            if (!unwrapSome(true) && engine.getHandshakeStatus() == HandshakeStatus.NEED_UNWRAP) {
+              throw new EOFException("the connection ended during the TLS handshake");
+            }
+          }
+          default -> {
+            // BoringSSL may still hold this end's last flight (the client's Finished) until a wrap
+            wrap(EMPTY);
+            sendNet();
+            return;
+          }
+        }
+      }
+    } catch (SSLException e) {
+      sendAlert();
+      throw e;
+    } finally {
+      writeLock.unlock();
+      readLock.unlock();
+    }
+  }
+
+  /** The negotiated session (protocol, cipher suite, peer certificates). */
+  public SSLSession session() {
+    return engine.getSession();
+  }
+
+  /** After a failed handshake: whatever alert the engine has for the other end goes out, if it can. */
+  private void sendAlert() {
+    try {
+      engine.closeOutbound();
+      while (!engine.isOutboundDone() && wrap(EMPTY) > 0) {
+        // the alert, then close_notify
+      }
+      sendNet();
+    } catch (IOException | RuntimeException ignored) {
+      // the handshake failed anyway; the exception says why
+    }
+  }
+
+  // ---- reading (readLock held)
+
+  /**
+   * Decrypts what arrived, reading from the socket below when no whole record is there; returns
+   * false at the end of the input. With {@code handshaking}, one step is enough.
+   */
+  private boolean unwrapSome(boolean handshaking) throws IOException {
+    // in a handshake the engine may hold a failure to report before anything more arrives
+    boolean first = handshaking;
+    while (true) {
+      if (inNet.position() > 0 || first || plaintextHeld) {
+        first = false;
+        plaintextHeld = false;
+        inNet.flip();
+        SSLEngineResult result;
+        try {
+          result = engine.unwrap(inNet, inApp);
+        } finally {
+          inNet.compact();
+        }
+        if (result.getHandshakeStatus() == HandshakeStatus.FINISHED) {
+          handshakeFinished = true;
+          if (handshaking) {
+            return true;
+          }
+        }
+        var status = result.getStatus();
+        if (status == SSLEngineResult.Status.CLOSED && !engine.isInboundDone()) {
+          status = SSLEngineResult.Status.OK; // BoringSSL's engine says CLOSED once this end's output is shut
+        }
+        switch (status) {
+          case OK -> {
+            afterUnwrap(result.getHandshakeStatus());
+            if (handshaking) {
+              return true;
+            }
+            if (inApp.position() > 0
+                && (inNet.position() == 0 || inApp.remaining() < engine.getSession().getApplicationBufferSize())) {
+              return true;
+            }
+            continue; // more whole records may be waiting, or that one held no data (ticket, key update)
+          }
+          case BUFFER_OVERFLOW -> {
+            plaintextHeld = true; // the engine may hold decrypted bytes that did not fit
+            if (inApp.position() > 0) {
+              return true;
+            }
+            inApp = grow(inApp, engine.getSession().getApplicationBufferSize());
+            continue;
+          }
+          case CLOSED -> {
+            inputDone = true;
+            return inApp.position() > 0;
+          }
+          case BUFFER_UNDERFLOW -> {
+            if (inApp.position() > 0 && !handshaking) {
+              return true;
+            }
+            if (!inNet.hasRemaining()) {
+              inNet = grow(inNet, engine.getSession().getPacketBufferSize());
+            }
+          }
+          default -> throw new SSLException("unexpected engine status " + result.getStatus());
+        }
+      }
+      int n = netIn.read(inNet.array(), inNet.arrayOffset() + inNet.position(), inNet.remaining());
+      if (n < 0) {
+        inputDone = true;
+        return false;
+      }
+      inNet.position(inNet.position() + n);
+    }
+  }
+
+  private void afterUnwrap(HandshakeStatus status) throws IOException {
+    if (status == HandshakeStatus.NEED_TASK) {
+      runTasks();
+      status = engine.getHandshakeStatus();
+    }
+    if (status == HandshakeStatus.NEED_WRAP && !engine.isOutboundDone()) {
+      // a post-handshake answer (key update); the writer may hold the lock only while sending
+      writeLock.lock();
+      try {
+        wrap(EMPTY);
+        sendNet();
+      } finally {
+        writeLock.unlock();
+      }
+    }
+  }
+
+  private int read(byte[] b, int off, int len) throws IOException {
+    if (len == 0) {
+      return 0;
+    }
+    readLock.lock();
+    try {
+      while (inApp.position() == 0) {
+        if (inputDone || closed || !unwrapSome(false) && inApp.position() == 0) {
+          return -1;
+        }
+      }
+      inApp.flip();
+      int n = Math.min(len, inApp.remaining());
+      inApp.get(b, off, n);
+      inApp.compact();
+      return n;
+    } finally {
+      readLock.unlock();
+    }
+  }
+
+  private int available() {
+    readLock.lock();
+    try {
+      return inApp.position();
+    } finally {
+      readLock.unlock();
+    }
+  }
+
+  // ---- writing (writeLock held)
+
+  /** Encrypts one record of {@code src} into the outgoing buffer (sending it first if full); the plaintext taken. */
+  private int wrap(ByteBuffer src) throws IOException {
+    while (true) {
+      var result = engine.wrap(src, outNet);
+      if (result.getHandshakeStatus() == HandshakeStatus.FINISHED) {
+        handshakeFinished = true;
+      }
+      switch (result.getStatus()) {
+        case OK -> {
+          if (result.getHandshakeStatus() == HandshakeStatus.NEED_TASK) {
+            runTasks();
+          }
+          return result.bytesConsumed() + result.bytesProduced();
+        }
+        case BUFFER_OVERFLOW -> {
+          if (outNet.position() > 0) {
+            sendNet();
+          } else {
+            outNet = grow(outNet, engine.getSession().getPacketBufferSize());
+          }
+        }
+        case CLOSED -> {
+          if (result.bytesProduced() > 0) {
+            return result.bytesProduced();
+          }
+          throw new SocketException("the TLS connection is closed");
+        }
+        default -> throw new SSLException("unexpected engine status " + result.getStatus());
+      }
+    }
+  }
+
+  private void sendNet() throws IOException {
+    if (outNet.position() == 0) {
+      return;
+    }
+    netOut.write(outNet.array(), outNet.arrayOffset(), outNet.position());
+    netOut.flush();
+    outNet.clear();
+  }
+
+  private void write(byte[] b, int off, int len) throws IOException {
+    writeLock.lock();
+    try {
+      if (outputShut || closed) {
+        throw new SocketException("the TLS connection is closed for writing");
+      }
+      var src = ByteBuffer.wrap(b, off, len);
+      while (src.hasRemaining()) {
+        int end = src.position() + Math.min(src.remaining(), maxRecordPlaintext);
+        var record = src.duplicate().limit(end);
+        wrap(record);
+        src.position(record.position());
+        if (outNet.remaining() < engine.getSession().getPacketBufferSize()) {
+          sendNet();
+        }
+      }
+      sendNet();
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  private void runTasks() {
+    // BoringSSL's engine hands out a task as long as it waits for one: run them until it waits no more
+    Runnable task;
+    while (engine.getHandshakeStatus() == HandshakeStatus.NEED_TASK && (task = engine.getDelegatedTask()) != null) {
+      task.run();
+    }
+  }
+
+  private static ByteBuffer grow(ByteBuffer buffer, int atLeast) {
+    var bigger = ByteBuffer.allocate(Math.max(buffer.capacity() * 2, buffer.position() + atLeast));
+    buffer.flip();
+    return bigger.put(buffer);
+  }
+
+  // ---- Socket
+
+  @Override
+  public InputStream getInputStream() {
+    return input;
+  }
+
+  @Override
+  public OutputStream getOutputStream() {
+    return output;
+  }
+
+  /**
+   * Sends close_notify: the other end reads the end of the stream. Reading here goes on, but not
+   * every engine keeps writing after it got the other end's close_notify (BoringSSL's does not):
+   * callers use it to end a conversation, not as a TCP-like half close.
+   */
+  @Override
+  public void shutdownOutput() throws IOException {
+    writeLock.lock();
+    try {
+      if (outputShut || closed) {
+        return;
+      }
+      outputShut = true;
+      engine.closeOutbound();
+      while (!engine.isOutboundDone() && wrap(EMPTY) > 0) {
+        // close_notify
+      }
+      sendNet();
+    } finally {
+      writeLock.unlock();
+    }
+  }
+
+  @Override
+  public void shutdownInput() throws IOException {
+    inputDone = true;
+  }
+
+  /**
+   * Sends close_notify if no write is under way, closes the socket below, and frees the engine.
+   * Never waits for a blocked reader or writer: closing the socket below ends their calls.
+   */
+  @Override
+  public void close() throws IOException {
+    if (closed) {
+      return;
+    }
+    if (writeLock.tryLock()) {
+      try {
+        if (!outputShut && !under.isClosed()) {
+          outputShut = true;
+          engine.closeOutbound();
+          while (!engine.isOutboundDone() && wrap(EMPTY) > 0) {
+            // close_notify
+          }
+          sendNet();
+        }
+      } catch (IOException | RuntimeException ignored) {
+        // closing anyway
+      } finally {
+        writeLock.unlock();
+      }
+    }
+    closed = true;
+    try {
+      under.close();
+    } finally {
+      release();
+    }
+  }
+
+  /** Frees a native engine once neither a reader nor a writer can be inside it. */
+  private void release() {
+    if (!(engine instanceof ReferenceCounted counted)) {
+      return;
+    }
+    readLock.lock();
+    writeLock.lock();
+    try {
+      if (counted.refCnt() > 0) {
+        counted.release();
+      }
+    } finally {
+      writeLock.unlock();
+      readLock.unlock();
+    }
+  }
+
+  @Override
+  public boolean isClosed() {
+    return closed || under.isClosed();
+  }
+
+  @Override
+  public boolean isConnected() {
+    return under.isConnected();
+  }
+
+  @Override
+  public boolean isBound() {
+    return under.isBound();
+  }
+
+  @Override
+  public boolean isInputShutdown() {
+    return inputDone;
+  }
+
+  @Override
+  public boolean isOutputShutdown() {
+    return outputShut;
+  }
+
+  @Override
+  public void setSoTimeout(int timeout) throws SocketException {
+    under.setSoTimeout(timeout);
+  }
+
+  @Override
+  public int getSoTimeout() throws SocketException {
+    return under.getSoTimeout();
+  }
+
+  @Override
+  public void setTcpNoDelay(boolean on) throws SocketException {
+    under.setTcpNoDelay(on);
+  }
+
+  @Override
+  public boolean getTcpNoDelay() throws SocketException {
+    return under.getTcpNoDelay();
+  }
+
+  @Override
+  public InetAddress getInetAddress() {
+    return under.getInetAddress();
+  }
+
+  @Override
+  public InetAddress getLocalAddress() {
+    return under.getLocalAddress();
+  }
+
+  @Override
+  public int getPort() {
+    return under.getPort();
+  }
+
+  @Override
+  public int getLocalPort() {
+    return under.getLocalPort();
+  }
+
+  @Override
+  public SocketAddress getRemoteSocketAddress() {
+    return under.getRemoteSocketAddress();
+  }
+
+  @Override
+  public SocketAddress getLocalSocketAddress() {
+    return under.getLocalSocketAddress();
+  }
+
+  @Override
+  public String toString() {
+    return "TLS(" + engine.getClass().getSimpleName() + ") over " + under;
+  }
+
+  private final class Input extends InputStream {
+    private final byte[] one = new byte[1];
+
+    @Override
+    public int read() throws IOException {
+      return EngineSocket.this.read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+      java.util.Objects.checkFromIndexSize(off, len, b.length);
+      return EngineSocket.this.read(b, off, len);
+    }
+
+    @Override
+    public int available() {
+      return EngineSocket.this.available();
+    }
+
+    @Override
+    public void close() throws IOException {
+      EngineSocket.this.close();
+    }
+  }
+
+  private final class Output extends OutputStream {
+    @Override
+    public void write(int b) throws IOException {
+      EngineSocket.this.write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public void write(byte[] b, int off, int len) throws IOException {
+      java.util.Objects.checkFromIndexSize(off, len, b.length);
+      EngineSocket.this.write(b, off, len);
+    }
+
+    @Override
+    public void close() throws IOException {
+      EngineSocket.this.close();
+    }
+  }
+}

@@ -1,0 +1,205 @@
+package dev.outpost.transport.session.impl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.outpost.crypto.CertificateAuthority;
+import dev.outpost.crypto.MachineKeys;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.util.ReferenceCounted;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
+import java.security.KeyPair;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLEngine;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * The blocking TLS adapter, with each provider: the end-to-end layer inside an outer layer, as
+ * sessions run it, over a real loopback connection and real certificates.
+ */
+@Timeout(value = 60, unit = TimeUnit.SECONDS)
+class EngineSocketTest {
+  private static final String[] TLS13 = {"TLSv1.3"};
+  private static final String DEVICE = "connector-1";
+
+  private final CertificateAuthority ca = CertificateAuthority.create("Test Org");
+  private final KeyPair deviceKeys = MachineKeys.generate();
+  private final KeyPair operatorKeys = MachineKeys.generate();
+  private final ServerSocket listener;
+  private final Socket clientRaw;
+  private final Socket serverRaw;
+
+  EngineSocketTest() throws IOException {
+    listener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+    clientRaw = new Socket(InetAddress.getLoopbackAddress(), listener.getLocalPort());
+    serverRaw = listener.accept();
+  }
+
+  @AfterEach
+  void closeSockets() throws IOException {
+    clientRaw.close();
+    serverRaw.close();
+    listener.close();
+  }
+
+  private static void assumeAvailable(TlsEngines provider) {
+    assumeTrue(provider != TlsEngines.OPENSSL || OpenSsl.isAvailable(), "BoringSSL (netty-tcnative) does not load here");
+  }
+
+  private SingleKeyManager keys(KeyPair pair, String uid, String role) {
+    var certificate = ca.issue(pair.getPublic(), uid, role, List.of(), List.of(), Duration.ofDays(1));
+    return new SingleKeyManager(pair.getPrivate(), new X509Certificate[] {certificate, ca.certificate()});
+  }
+
+  /** A client and a server engine as the session ends make them, the server checking {@code expectedPin}. */
+  private record Ends(EngineSocket client, EngineSocket server, PeerCheck clientCheck, PeerCheck serverCheck) {}
+
+  private Ends ends(TlsEngines provider, Socket clientUnder, Socket serverUnder, String expectedDevice,
+      int maxRecordPlaintext) throws IOException {
+    var clientCheck = PeerCheck.device(ca.certificate(), "connector", expectedDevice);
+    var serverCheck = PeerCheck.operator(ca.certificate(), "operator", MachineKeys.pin(operatorKeys.getPublic()));
+    SSLEngine client = provider.engine(false, TLS13, keys(operatorKeys, "op-1", "operator"), clientCheck, null, 0, true);
+    SSLEngine server = provider.engine(true, TLS13, keys(deviceKeys, DEVICE, "connector"), serverCheck, null, 0, true);
+    return new Ends(new EngineSocket(clientUnder, client, maxRecordPlaintext),
+        new EngineSocket(serverUnder, server, maxRecordPlaintext), clientCheck, serverCheck);
+  }
+
+  /** Both handshakes at once; the server's outcome (its exception, if any). */
+  private static CompletableFuture<Void> serverHandshake(EngineSocket server) {
+    return CompletableFuture.runAsync(() -> {
+      try {
+        server.startHandshake();
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+  }
+
+  private static byte[] readAll(InputStream in) throws IOException {
+    var out = new ByteArrayOutputStream();
+    in.transferTo(out);
+    return out.toByteArray();
+  }
+
+  @ParameterizedTest
+  @EnumSource(TlsEngines.class)
+  void megabytesCrossBothWaysAtOnceThroughTwoLayers(TlsEngines provider) throws Exception {
+    assumeAvailable(provider);
+    // outer: as to the relay (no client check here), inner: end to end, records that fit one outer record
+    var outer = ends(provider, clientRaw, serverRaw, DEVICE, 16_384);
+    var server = serverHandshake(outer.server());
+    outer.client().startHandshake();
+    server.get(10, TimeUnit.SECONDS);
+    var inner = ends(provider, outer.client(), outer.server(), DEVICE, 16_384 - 22);
+    server = serverHandshake(inner.server());
+    inner.client().startHandshake();
+    server.get(10, TimeUnit.SECONDS);
+    assertEquals("TLSv1.3", inner.client().session().getProtocol());
+    assertEquals(DEVICE, inner.clientCheck().accepted().uid());
+    assertNotNull(inner.serverCheck().accepted());
+
+    var up = new byte[8 * 1024 * 1024 + 7];
+    var down = new byte[5 * 1024 * 1024 + 3];
+    new Random(1).nextBytes(up);
+    new Random(2).nextBytes(down);
+    var serverSide = CompletableFuture.supplyAsync(() -> {
+      try {
+        var out = inner.server().getOutputStream();
+        for (int at = 0; at < down.length; at += 1000) {
+          out.write(down, at, Math.min(1000, down.length - at)); // small writes: one record each
+        }
+        return inner.server().getInputStream().readNBytes(up.length);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    var writeUp = CompletableFuture.runAsync(() -> {
+      try {
+        inner.client().getOutputStream().write(up);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    });
+    assertArrayEquals(down, inner.client().getInputStream().readNBytes(down.length));
+    writeUp.get(30, TimeUnit.SECONDS);
+    assertArrayEquals(up, serverSide.get(30, TimeUnit.SECONDS));
+    inner.client().shutdownOutput();
+    assertEquals(-1, inner.server().getInputStream().read(), "close_notify ends the other end's input");
+    assertThrows(SocketException.class, () -> inner.client().getOutputStream().write(1), "no writes after close_notify");
+  }
+
+  @ParameterizedTest
+  @EnumSource(TlsEngines.class)
+  void aRefusedCertificateFailsBothHandshakesAndTheOtherEndHearsWhy(TlsEngines provider) throws Exception {
+    assumeAvailable(provider);
+    var ends = ends(provider, clientRaw, serverRaw, "another-device", 16_384);
+    var server = serverHandshake(ends.server());
+    assertThrows(SSLException.class, () -> ends.client().startHandshake());
+    assertTrue(ends.clientCheck().refusal().contains("another-device"), ends.clientCheck().refusal());
+    assertNull(ends.clientCheck().accepted());
+    var failure = assertThrows(ExecutionException.class, () -> server.get(10, TimeUnit.SECONDS)).getCause().getCause();
+    assertTrue(failure instanceof SSLException, String.valueOf(failure));
+    var message = failure.getMessage().toLowerCase(java.util.Locale.ROOT);
+    assertTrue(message.contains("alert") && message.contains("certificate"), "the alert says why: " + message);
+  }
+
+  @ParameterizedTest
+  @EnumSource(TlsEngines.class)
+  void aConnectionEndingInTheHandshakeIsAnErrorNotAHang(TlsEngines provider) throws Exception {
+    assumeAvailable(provider);
+    var ends = ends(provider, clientRaw, serverRaw, DEVICE, 16_384);
+    serverRaw.close();
+    assertThrows(IOException.class, () -> ends.client().startHandshake());
+  }
+
+  @ParameterizedTest
+  @EnumSource(TlsEngines.class)
+  void closeEndsABlockedReadAtBothEndsAndFreesTheEngine(TlsEngines provider) throws Exception {
+    assumeAvailable(provider);
+    var ends = ends(provider, clientRaw, serverRaw, DEVICE, 16_384);
+    var server = serverHandshake(ends.server());
+    ends.client().startHandshake();
+    server.get(10, TimeUnit.SECONDS);
+    var blockedRead = CompletableFuture.supplyAsync(() -> {
+      try {
+        return ends.client().getInputStream().read();
+      } catch (IOException e) {
+        return -2; // the socket below was closed under the read: also an end
+      }
+    });
+    ends.client().getOutputStream().write("last words".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    ends.client().close();
+    assertTrue(blockedRead.get(5, TimeUnit.SECONDS) < 0);
+    assertTrue(ends.client().isClosed() && clientRaw.isClosed());
+    assertEquals("last words", new String(readAll(ends.server().getInputStream()), java.nio.charset.StandardCharsets.US_ASCII),
+        "what was written before close arrives, then the end of the stream (close_notify)");
+    assertThrows(SocketException.class, () -> ends.client().getOutputStream().write(1));
+    if (provider == TlsEngines.OPENSSL) {
+      var engine = EngineSocket.class.getDeclaredField("engine");
+      engine.setAccessible(true);
+      assertEquals(0, ((ReferenceCounted) engine.get(ends.client())).refCnt(), "the native engine is freed");
+    }
+  }
+}
