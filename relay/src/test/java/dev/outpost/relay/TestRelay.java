@@ -138,7 +138,8 @@ final class TestRelay implements AutoCloseable {
 
     static End open(SSLContext context, int port) throws IOException {
       var socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port);
-      socket.setSoTimeout(20_000);
+      // a guard against a hang, not a figure: generous, since a loaded machine (a CI run beside other builds) is slow
+      socket.setSoTimeout(60_000);
       socket.startHandshake();
       return new End(socket);
     }
