@@ -45,6 +45,8 @@ class RemoteSessionTest {
 
   private TestCloud cloud;
   private final BlockingQueue<RelayMessage> relayGot = new LinkedBlockingQueue<>();
+  /** The certificates the cloud sends the relay (at registration, and when it renews it). */
+  private final BlockingQueue<RelayMessage.Certificate> relayCertificates = new LinkedBlockingQueue<>();
   private final BlockingQueue<ChannelMessage> connectorGot = new LinkedBlockingQueue<>();
   private WebSocket relay;
   private WebSocket channel;
@@ -54,7 +56,14 @@ class RemoteSessionTest {
   void start() throws Exception {
     cloud = TestCloud.start(dir.resolve("cloud"), null);
     var relayDevice = cloud.relay("relay-1", dir.resolve("relay-1"));
-    relay = cloud.webSocket(relayDevice, "/relay/v1/channel", text -> relayGot.add(Wire.fromJson(text, RelayMessage.class)));
+    relay = cloud.webSocket(relayDevice, "/relay/v1/channel", text -> {
+      var message = Wire.fromJson(text, RelayMessage.class);
+      if (message instanceof RelayMessage.Certificate certificate) {
+        relayCertificates.add(certificate);
+      } else {
+        relayGot.add(message);
+      }
+    });
     relay.writeTextMessage(Wire.toJsonString(new RelayMessage.Register(Wire.VERSION, "eu-1", "eu-central",
         List.of("127.0.0.1:4444"), List.of(443), 100)));
     connector = cloud.connector("conn-1", dir.resolve("conn-1"));
@@ -106,6 +115,9 @@ class RemoteSessionTest {
     assertEquals("eu-1", started.bodyAsJsonObject().getJsonObject("relay").getString("name"));
 
     var expect = (RelayMessage.Expect) relayGot.poll(5, TimeUnit.SECONDS);
+    // at its registration the relay got its current certificate (how renewed ones reach it)
+    var certificate = relayCertificates.poll(5, TimeUnit.SECONDS);
+    assertTrue(certificate != null && certificate.answer().certificate().contains("BEGIN CERTIFICATE"));
     assertEquals(id, expect.sessionId());
     assertEquals(Accounts.sha256(token), expect.tokenSha256(), "the relay holds only the token's SHA-256");
     assertEquals(MachineKeys.pin(operator.getPublic()), expect.operatorPin());
