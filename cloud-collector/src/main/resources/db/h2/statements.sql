@@ -168,9 +168,12 @@ UPDATE session_audit SET outcome = 'refused', reason = ?, ended_ms = ? WHERE id 
 UPDATE session_audit SET outcome = 'ended', ended_ms = ?, bytes_to_device = GREATEST(bytes_to_device, ?),
   bytes_from_device = GREATEST(bytes_from_device, ?), reason = COALESCE(reason, ?) WHERE id = ?
 
+-- name: update-session-stream-refused
+UPDATE session_audit SET streams_refused = streams_refused + 1, last_stream_refused = ? WHERE id = ?
+
 -- name: select-session-audit
 SELECT id, user_name, support, machine_uid, device, target, relay, requested_ms, started_ms, ended_ms,
-  bytes_to_device, bytes_from_device, outcome, reason
+  bytes_to_device, bytes_from_device, outcome, reason, streams_refused, last_stream_refused
 FROM session_audit WHERE organisation_id = ? ORDER BY requested_ms DESC LIMIT ?
 
 -- Files (V7): metadata of the blobs and each machine's transfers.

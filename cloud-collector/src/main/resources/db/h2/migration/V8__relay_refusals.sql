@@ -12,3 +12,8 @@ CREATE TABLE relay_refusal (
   at_ms           BIGINT NOT NULL
 );
 CREATE INDEX relay_refusal_organisation ON relay_refusal (organisation_id, at_ms);
+
+-- Streams the device end refused inside a running session (a target outside the site policy, a
+-- target that does not answer): how many, and the last one with why.
+ALTER TABLE session_audit ADD COLUMN streams_refused INT DEFAULT 0 NOT NULL;
+ALTER TABLE session_audit ADD COLUMN last_stream_refused VARCHAR(300);

@@ -519,6 +519,8 @@ class OpenApiContractTest {
     assertEquals(id, frame(m -> "session-offer".equals(m.getString("type"))).getString("id"));
     var latency = new JsonObject(Wire.toJsonString(new ChannelMessage.SessionLatency(id, Map.of("eu-1", 800L), null)));
     assertComponent("ChannelMessage", latency, true);
+    assertComponent("ChannelMessage", new JsonObject(Wire.toJsonString(
+        new ChannelMessage.SessionStreamRefused(id, "10.0.0.9:22", "outside the site policy"))), true);
     channel.writeTextMessage(latency.encode());
     var start = new JsonObject().put("latencyMicros", new JsonObject().put("eu-1", 900));
     assertRequestConforms("startSession", start, true);

@@ -143,6 +143,7 @@ public final class RemoteAccess extends VerticleBase {
       @Override
       public void streamRefused(StreamEvent event) {
         log.warn("session {}: refused a stream to {}: {}", offer.id(), event.target(), event.reason());
+        reply(new ChannelMessage.SessionStreamRefused(offer.id(), event.target(), event.reason()));
       }
 
       @Override

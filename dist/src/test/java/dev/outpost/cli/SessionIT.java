@@ -118,6 +118,10 @@ class SessionIT {
     assertEquals("eu-1", row.path("relay").asText());
     assertTrue(row.path("bytesToDevice").asLong() > SECRET_REQUEST.length() * 3_000L, row.toString());
     assertTrue(row.path("bytesFromDevice").asLong() > 0, row.toString());
+    // the stream refused inside the session is in its row
+    assertEquals(1, row.path("streamsRefused").asInt(), row.toString());
+    assertTrue(row.path("lastStreamRefused").asText().startsWith("10.255.255.1:22: ")
+        && row.path("lastStreamRefused").asText().contains("outside the site policy"), row.toString());
   }
 
   @Test

@@ -24,6 +24,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = ChannelMessage.SessionStart.class, name = "session-start"),
     @JsonSubTypes.Type(value = ChannelMessage.SessionEnd.class, name = "session-end"),
     @JsonSubTypes.Type(value = ChannelMessage.SessionEnded.class, name = "session-ended"),
+    @JsonSubTypes.Type(value = ChannelMessage.SessionStreamRefused.class, name = "session-stream-refused"),
     @JsonSubTypes.Type(value = ChannelMessage.SupportState.class, name = "support-state"),
     @JsonSubTypes.Type(value = ChannelMessage.File.class, name = "file"),
     @JsonSubTypes.Type(value = ChannelMessage.FileDone.class, name = "file-done"),
@@ -165,6 +166,17 @@ public sealed interface ChannelMessage {
   record SessionEnded(String id, long bytesToDevice, long bytesFromDevice, String reason) implements ChannelMessage {
     public SessionEnded {
       Wire.requireId(id, "session id");
+    }
+  }
+
+  /**
+   * Connector → cloud: inside a running session, the device end refused a stream (a target outside
+   * the site policy, one that does not answer), for the session's audit.
+   */
+  record SessionStreamRefused(String id, String target, String reason) implements ChannelMessage {
+    public SessionStreamRefused {
+      Wire.requireId(id, "session id");
+      Wire.require(target != null && reason != null, "target and reason are required");
     }
   }
 

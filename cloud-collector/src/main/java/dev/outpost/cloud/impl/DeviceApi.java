@@ -630,6 +630,8 @@ final class DeviceApi {
         access.deviceLatency(device.uid(), latency);
       } else if (message instanceof ChannelMessage.SessionEnded ended) {
         access.deviceEnded(device.uid(), ended);
+      } else if (message instanceof ChannelMessage.SessionStreamRefused refused) {
+        access.deviceStreamRefused(device.uid(), refused);
       } else if (message instanceof ChannelMessage.SupportState support) {
         access.supportState(device.uid(), support);
       } else if (message instanceof ChannelMessage.FileDone done) {

@@ -216,6 +216,14 @@ public final class AccessServer {
   }
 
   /** A connector reports a session ended on its side (bytes as it counted them). */
+  /** The connector refused a stream inside one of its sessions: into that session's audit row. */
+  public void deviceStreamRefused(String connectorUid, ChannelMessage.SessionStreamRefused refused) {
+    Session session = sessions.get(refused.id());
+    if (session != null && session.device.uid().equals(connectorUid)) {
+      audit.streamRefused(refused.id(), refused.target(), refused.reason());
+    }
+  }
+
   public void deviceEnded(String connectorUid, ChannelMessage.SessionEnded ended) {
     Session session = sessions.get(ended.id());
     if (session != null && session.device.uid().equals(connectorUid)) {

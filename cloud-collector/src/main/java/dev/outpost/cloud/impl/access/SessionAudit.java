@@ -61,6 +61,14 @@ final class SessionAudit {
     });
   }
 
+  /** The device end refused a stream inside the running session: counted, the last one kept with why. */
+  Future<Void> streamRefused(String id, String target, String reason) {
+    return write("update-session-stream-refused", ps -> {
+      ps.setString(1, cut(target + ": " + reason));
+      ps.setString(2, id);
+    });
+  }
+
   /** The end; byte counts only grow (the relay's and the device's reports may both arrive). */
   Future<Void> ended(String id, long atMs, long bytesToDevice, long bytesFromDevice, String reason) {
     return write("update-session-ended", ps -> {
@@ -142,7 +150,9 @@ final class SessionAudit {
                 .put("bytesToDevice", rs.getLong(11))
                 .put("bytesFromDevice", rs.getLong(12))
                 .put("outcome", rs.getString(13))
-                .put("reason", rs.getString(14)));
+                .put("reason", rs.getString(14))
+                .put("streamsRefused", rs.getInt(15))
+                .put("lastStreamRefused", rs.getString(16)));
           }
         }
         return array;
