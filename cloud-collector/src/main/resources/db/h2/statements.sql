@@ -169,7 +169,7 @@ UPDATE session_audit SET outcome = 'ended', ended_ms = ?, bytes_to_device = GREA
   bytes_from_device = GREATEST(bytes_from_device, ?), reason = COALESCE(reason, ?) WHERE id = ?
 
 -- name: update-session-stream-refused
-UPDATE session_audit SET streams_refused = streams_refused + 1, last_stream_refused = ? WHERE id = ?
+UPDATE session_audit SET streams_refused = streams_refused + 1, last_stream_refused = ? WHERE id = ? AND machine_uid = ?
 
 -- name: select-session-audit
 SELECT id, user_name, support, machine_uid, device, target, relay, requested_ms, started_ms, ended_ms,

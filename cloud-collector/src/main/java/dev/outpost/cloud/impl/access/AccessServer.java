@@ -216,12 +216,12 @@ public final class AccessServer {
   }
 
   /** A connector reports a session ended on its side (bytes as it counted them). */
-  /** The connector refused a stream inside one of its sessions: into that session's audit row. */
+  /**
+   * The connector refused a stream inside one of its sessions: into that session's audit row (also
+   * when the report comes after the session ended; another connector's report changes nothing).
+   */
   public void deviceStreamRefused(String connectorUid, ChannelMessage.SessionStreamRefused refused) {
-    Session session = sessions.get(refused.id());
-    if (session != null && session.device.uid().equals(connectorUid)) {
-      audit.streamRefused(refused.id(), refused.target(), refused.reason());
-    }
+    audit.streamRefused(refused.id(), connectorUid, refused.target(), refused.reason());
   }
 
   public void deviceEnded(String connectorUid, ChannelMessage.SessionEnded ended) {

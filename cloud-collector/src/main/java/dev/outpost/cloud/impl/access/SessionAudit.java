@@ -61,11 +61,15 @@ final class SessionAudit {
     });
   }
 
-  /** The device end refused a stream inside the running session: counted, the last one kept with why. */
-  Future<Void> streamRefused(String id, String target, String reason) {
+  /**
+   * The device end refused a stream inside a session: counted, the last one kept with why. Only the
+   * session's own connector counts (the row's machine); the report may come after the session ended.
+   */
+  Future<Void> streamRefused(String id, String connectorUid, String target, String reason) {
     return write("update-session-stream-refused", ps -> {
       ps.setString(1, cut(target + ": " + reason));
       ps.setString(2, id);
+      ps.setString(3, connectorUid);
     });
   }
 
