@@ -63,22 +63,8 @@ public final class Connector {
 
   /** Starts a connector whose diagnostic bundles carry its doctor's report ({@code sections/doctor.txt}). */
   public static Future<Connector> start(Vertx vertx, ConnectorConfig config) {
-    return start(vertx, config, List.of(doctorSection(config)));
-  }
-
-  /** The doctor's report as a bundle section, run when a bundle is built (it takes a few seconds). */
-  static BundleSection doctorSection(ConnectorConfig config) {
-    return new BundleSection() {
-      @Override
-      public String name() {
-        return "doctor.txt";
-      }
-
-      @Override
-      public byte[] content() {
-        return ConnectorDoctor.run(config).toText().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      }
-    };
+    return start(vertx, config, List.of(BundleSection.lazy("doctor.txt",
+        () -> ConnectorDoctor.run(config).toText().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
   }
 
   /** Starts a connector whose diagnostic bundles carry these extra sections. */

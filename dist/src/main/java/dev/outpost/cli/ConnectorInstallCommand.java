@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.connector.Connector;
 import dev.outpost.connector.ConnectorConfig;
-import dev.outpost.protocol.EnrolmentToken;
-import dev.outpost.protocol.WireFormatException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.util.concurrent.Callable;
@@ -46,11 +44,7 @@ final class ConnectorInstallCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    try {
-      EnrolmentToken.parse(token.strip());
-    } catch (WireFormatException e) {
-      throw new UserError("--token is not an enrolment token: " + e.getMessage());
-    }
+    ServiceInstall.requireTokenForm(token);
     ServiceLayout layout = where.layout("connector");
     ObjectNode config = JsonNodeFactory.instance.objectNode();
     config.put("dataDir", layout.dataDir().toString());

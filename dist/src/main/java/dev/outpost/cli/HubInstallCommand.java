@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.outpost.hub.HubConfig;
 import dev.outpost.hub.SensorHub;
-import dev.outpost.protocol.EnrolmentToken;
-import dev.outpost.protocol.WireFormatException;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,11 +51,7 @@ final class HubInstallCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (token != null) {
-      try {
-        EnrolmentToken.parse(token.strip());
-      } catch (WireFormatException e) {
-        throw new UserError("--token is not an enrolment token: " + e.getMessage());
-      }
+      ServiceInstall.requireTokenForm(token);
     }
     if (connector != null) {
       try {

@@ -43,6 +43,15 @@ final class ServiceInstall {
   private final boolean start;
   private final PrintStream out;
 
+  /** Refuses a {@code --token} that does not have the form of an enrolment token (before anything is made). */
+  static void requireTokenForm(String token) {
+    try {
+      dev.outpost.protocol.EnrolmentToken.parse(token.strip());
+    } catch (dev.outpost.protocol.WireFormatException e) {
+      throw new UserError("--token is not an enrolment token: " + e.getMessage());
+    }
+  }
+
   /**
    * @param layout     where the service lives
    * @param configType the role's config record: the config file is checked against it before anything is installed

@@ -51,17 +51,8 @@ public final class SensorHub {
    * fails if its data folder cannot be used or the configuration is incomplete.
    */
   public static Future<SensorHub> start(Vertx vertx, HubConfig config) {
-    return start(vertx, config, List.of(new BundleSection() {
-      @Override
-      public String name() {
-        return "doctor.txt";
-      }
-
-      @Override
-      public byte[] content() {
-        return dev.outpost.hub.doctor.HubDoctor.run(config).toText().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-      }
-    }));
+    return start(vertx, config, List.of(BundleSection.lazy("doctor.txt",
+        () -> dev.outpost.hub.doctor.HubDoctor.run(config).toText().getBytes(java.nio.charset.StandardCharsets.UTF_8))));
   }
 
   /** Starts a hub whose diagnostic bundles carry these extra sections. */

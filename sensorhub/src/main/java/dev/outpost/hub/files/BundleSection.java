@@ -12,6 +12,21 @@ public interface BundleSection {
   /** The entry's content. */
   byte[] content();
 
+  /** A section whose content is made when a bundle is built (on a worker thread). */
+  static BundleSection lazy(String name, java.util.function.Supplier<byte[]> content) {
+    return new BundleSection() {
+      @Override
+      public String name() {
+        return name;
+      }
+
+      @Override
+      public byte[] content() {
+        return content.get();
+      }
+    };
+  }
+
   /** A section with fixed content. */
   static BundleSection of(String name, byte[] content) {
     return new BundleSection() {

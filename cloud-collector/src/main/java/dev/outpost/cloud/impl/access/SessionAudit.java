@@ -110,53 +110,50 @@ final class SessionAudit {
 
   /** The newest refusals of the organisation's relays, newest first. */
   Future<JsonArray> relayRefusals(long organisationId, int limit) {
-    return db.read(c -> {
-      try (var ps = c.prepareStatement(db.sql("select-relay-refusals"))) {
-        ps.setLong(1, organisationId);
-        ps.setInt(2, limit);
-        var array = new JsonArray();
-        try (var rs = ps.executeQuery()) {
-          while (rs.next()) {
-            array.add(new JsonObject()
-                .put("relay", rs.getString(1))
-                .put("session", rs.getString(2))
-                .put("address", rs.getString(3))
-                .put("reason", rs.getString(4))
-                .put("suppressed", rs.getInt(5))
-                .put("at", time(rs.getLong(6), false)));
-          }
-        }
-        return array;
-      }
-    });
+    return newest("select-relay-refusals", organisationId, limit, rs -> new JsonObject()
+        .put("relay", rs.getString(1))
+        .put("session", rs.getString(2))
+        .put("address", rs.getString(3))
+        .put("reason", rs.getString(4))
+        .put("suppressed", rs.getInt(5))
+        .put("at", time(rs.getLong(6), false)));
   }
 
   /** The newest sessions of an organisation, newest first. */
   Future<JsonArray> list(long organisationId, int limit) {
+    return newest("select-session-audit", organisationId, limit, rs -> new JsonObject()
+        .put("id", rs.getString(1))
+        .put("user", rs.getString(2))
+        .put("support", rs.getBoolean(3))
+        .put("machine", rs.getString(4))
+        .put("device", rs.getString(5))
+        .put("target", rs.getString(6))
+        .put("relay", rs.getString(7))
+        .put("requestedAt", time(rs.getLong(8), false))
+        .put("startedAt", time(rs.getLong(9), rs.wasNull()))
+        .put("endedAt", time(rs.getLong(10), rs.wasNull()))
+        .put("bytesToDevice", rs.getLong(11))
+        .put("bytesFromDevice", rs.getLong(12))
+        .put("outcome", rs.getString(13))
+        .put("reason", rs.getString(14))
+        .put("streamsRefused", rs.getInt(15))
+        .put("lastStreamRefused", rs.getString(16)));
+  }
+
+  private interface Row {
+    JsonObject read(java.sql.ResultSet rs) throws java.sql.SQLException;
+  }
+
+  /** The rows of a {@code WHERE organisation_id = ? … LIMIT ?} statement, as JSON. */
+  private Future<JsonArray> newest(String statement, long organisationId, int limit, Row row) {
     return db.read(c -> {
-      try (var ps = c.prepareStatement(db.sql("select-session-audit"))) {
+      try (var ps = c.prepareStatement(db.sql(statement))) {
         ps.setLong(1, organisationId);
         ps.setInt(2, limit);
         var array = new JsonArray();
         try (var rs = ps.executeQuery()) {
           while (rs.next()) {
-            array.add(new JsonObject()
-                .put("id", rs.getString(1))
-                .put("user", rs.getString(2))
-                .put("support", rs.getBoolean(3))
-                .put("machine", rs.getString(4))
-                .put("device", rs.getString(5))
-                .put("target", rs.getString(6))
-                .put("relay", rs.getString(7))
-                .put("requestedAt", time(rs.getLong(8), false))
-                .put("startedAt", time(rs.getLong(9), rs.wasNull()))
-                .put("endedAt", time(rs.getLong(10), rs.wasNull()))
-                .put("bytesToDevice", rs.getLong(11))
-                .put("bytesFromDevice", rs.getLong(12))
-                .put("outcome", rs.getString(13))
-                .put("reason", rs.getString(14))
-                .put("streamsRefused", rs.getInt(15))
-                .put("lastStreamRefused", rs.getString(16)));
+            array.add(row.read(rs));
           }
         }
         return array;
