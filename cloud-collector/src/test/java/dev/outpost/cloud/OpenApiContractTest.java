@@ -489,11 +489,17 @@ class OpenApiContractTest {
     assertError(conforms("createToken", post("/api/v1/sites/main/tokens", hubBody)), 404, "main");
   }
 
-  /** Hubs that come through the connector without a token wait; an admin approves or rejects them. */
   /** The access server: a relay registers, a session is offered, started, closed and audited; users and rights. */
   static void remoteSessions() throws Exception {
     var relayDevice = test.relay("relay-1", dir.resolve("relay-1"));
-    var relay = test.webSocket(relayDevice, "/relay/v1/channel", text -> { });
+    var relayLink = new java.util.concurrent.atomic.AtomicReference<io.vertx.core.http.WebSocket>();
+    var relay = test.webSocket(relayDevice, "/relay/v1/channel", text -> {
+      // as a relay does: confirms each ticket it is sent
+      if (Wire.fromJson(text, dev.outpost.protocol.RelayMessage.class) instanceof dev.outpost.protocol.RelayMessage.Expect expect) {
+        relayLink.get().writeTextMessage(Wire.toJsonString(new dev.outpost.protocol.RelayMessage.Expected(expect.sessionId(), null)));
+      }
+    });
+    relayLink.set(relay);
     relay.writeTextMessage(Wire.toJsonString(new dev.outpost.protocol.RelayMessage.Register(Wire.VERSION, "eu-1", "eu-central",
         List.of("127.0.0.1:4444"), List.of(443), 10)));
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))

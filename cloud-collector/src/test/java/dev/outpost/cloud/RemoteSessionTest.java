@@ -51,6 +51,9 @@ class RemoteSessionTest {
   private WebSocket relay;
   private WebSocket channel;
   private TestCloud.Device connector;
+  /** What the stand-in relay answers an Expect with: null confirms, {@link #HOLD} holds the answer, else the error. */
+  private final java.util.concurrent.atomic.AtomicReference<String> relayAnswer = new java.util.concurrent.atomic.AtomicReference<>();
+  private static final String HOLD = "hold";
 
   @BeforeEach
   void start() throws Exception {
@@ -62,6 +65,11 @@ class RemoteSessionTest {
         relayCertificates.add(certificate);
       } else {
         relayGot.add(message);
+        // as a relay does: confirms the ticket (or refuses it, or holds the answer)
+        var answer = relayAnswer.get();
+        if (message instanceof RelayMessage.Expect expect && !HOLD.equals(answer)) {
+          relay.writeTextMessage(Wire.toJsonString(new RelayMessage.Expected(expect.sessionId(), answer)));
+        }
       }
     });
     relay.writeTextMessage(Wire.toJsonString(new RelayMessage.Register(Wire.VERSION, "eu-1", "eu-central",
@@ -217,14 +225,65 @@ class RemoteSessionTest {
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> "refused".equals(audit(id).getString("outcome")));
   }
 
+  @Test
+  void theEndsGetTheTokenOnlyOnceTheRelayHoldsTheTicket() throws Exception {
+    relayAnswer.set(HOLD);
+    String id = offeredAndMeasured(cloud.token);
+    var started = cloud.client.post("/api/v1/sessions/" + id + "/start").bearerTokenAuthentication(cloud.token)
+        .sendJsonObject(new JsonObject().put("latencyMicros", new JsonObject(Map.of("eu-1", 500L))));
+    var expect = (RelayMessage.Expect) relayGot.poll(5, TimeUnit.SECONDS);
+    assertNotNull(expect);
+    org.awaitility.Awaitility.await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+        .until(() -> !started.isComplete() && connectorGot.isEmpty());
+
+    relay.writeTextMessage(Wire.toJsonString(new RelayMessage.Expected(id, null)));
+    var answer = await(started);
+    assertEquals(200, answer.statusCode(), answer.bodyAsString());
+    var start = (ChannelMessage.SessionStart) connectorGot.poll(5, TimeUnit.SECONDS);
+    assertNotNull(start, "the connector is told once the relay confirmed");
+    assertEquals(answer.bodyAsJsonObject().getString("token"), start.token());
+    assertEquals(Accounts.sha256(start.token()), expect.tokenSha256());
+  }
+
+  @Test
+  void aRelayThatNeverConfirmsTheTicketGetsTheSessionRefusedNamingIt() throws Exception {
+    relayAnswer.set(HOLD);
+    String id = offeredAndMeasured(cloud.token);
+    var started = start(cloud.token, id, Map.of("eu-1", 500L));
+    assertEquals(403, started.statusCode());
+    assertTrue(started.bodyAsString().contains("relay eu-1 did not confirm the session within 5 s"), started.bodyAsString());
+    assertTrue(relayGot.poll(1, TimeUnit.SECONDS) instanceof RelayMessage.Expect);
+    assertTrue(relayGot.poll(1, TimeUnit.SECONDS) instanceof RelayMessage.End, "the relay drops the ticket");
+    assertTrue(connectorGot.poll(1, TimeUnit.SECONDS) instanceof ChannelMessage.SessionEnd);
+  }
+
+  @Test
+  void aRelayThatCannotTakeTheSessionRefusesItWithItsReasonAndAnAuditRecord() throws Exception {
+    relayAnswer.set("the relay has its maximum of 100 sessions");
+    String id = offeredAndMeasured(cloud.token);
+    var started = start(cloud.token, id, Map.of("eu-1", 500L));
+    assertEquals(403, started.statusCode());
+    assertTrue(started.bodyAsString().contains("relay eu-1 cannot take the session: the relay has its maximum"),
+        started.bodyAsString());
+    var told = connectorGot.poll(5, TimeUnit.SECONDS);
+    assertTrue(told instanceof ChannelMessage.SessionEnd, "the connector stops waiting: " + told);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> "refused".equals(audit(id).getString("outcome")));
+  }
+
   // ---------------------------------------------------------------------------------------------
 
-  private String openAndStart(String token) throws Exception {
+  /** A session to conn-1 offered to the connector, which reported its latency: its id. */
+  private String offeredAndMeasured(String token) throws Exception {
     var offered = open(token, "conn-1", "127.0.0.1:22", MachineKeys.generate());
     assertEquals(201, offered.statusCode(), offered.bodyAsString());
     String id = offered.bodyAsJsonObject().getString("id");
     assertTrue(connectorGot.poll(5, TimeUnit.SECONDS) instanceof ChannelMessage.SessionOffer);
     channel.writeTextMessage(Wire.toJsonString(new ChannelMessage.SessionLatency(id, Map.of("eu-1", 500L), null)));
+    return id;
+  }
+
+  private String openAndStart(String token) throws Exception {
+    String id = offeredAndMeasured(token);
     assertEquals(200, start(token, id, Map.of("eu-1", 500L)).statusCode());
     assertTrue(relayGot.poll(5, TimeUnit.SECONDS) instanceof RelayMessage.Expect);
     assertTrue(connectorGot.poll(5, TimeUnit.SECONDS) instanceof ChannelMessage.SessionStart);

@@ -1,9 +1,11 @@
 package dev.outpost.crypto;
 
 import dev.outpost.crypto.impl.PeerChainCheck;
+import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 
@@ -39,6 +41,26 @@ public final class MachineCertificates {
     }
     return new PeerIdentity(subject.commonName(), subject.organisation(), subject.role(), leaf.getSerialNumber(),
         leaf.getNotAfter().toInstant(), MachineKeys.fingerprint(leaf.getPublicKey()));
+  }
+
+  /**
+   * Checks a certificate the cloud issued to this machine (at enrolment, or renewed) before it
+   * becomes the machine's identity: for exactly {@code ownKey}, from {@code trustedCa}, valid now,
+   * with the machine's role and {@code uid} as its name.
+   *
+   * @param what how messages name the certificate ("the renewed certificate")
+   * @throws CryptoException saying which check failed
+   */
+  public static PeerIdentity verifyOwn(List<X509Certificate> chain, X509Certificate trustedCa, String role, String uid,
+      PublicKey ownKey, String what, Instant now) {
+    if (chain.isEmpty() || !Arrays.equals(chain.get(0).getPublicKey().getEncoded(), ownKey.getEncoded())) {
+      throw new CryptoException(what + " is for another key");
+    }
+    var peer = verify(chain, trustedCa, role, now);
+    if (!peer.uid().equals(uid)) {
+      throw new CryptoException(what + " is for " + peer.uid() + ", not " + uid);
+    }
+    return peer;
   }
 
   /**

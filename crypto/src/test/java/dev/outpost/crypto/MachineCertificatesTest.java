@@ -102,6 +102,25 @@ class MachineCertificatesTest {
   }
 
   @Test
+  void ownCertificateMustBeForThisKeyAndNameAndRole() {
+    var certificate = issue(connectorKeys, "conn-1", "connector", Duration.ofDays(90));
+    var chain = List.of(certificate, ca.certificate());
+    var own = MachineCertificates.verifyOwn(chain, ca.certificate(), "connector", "conn-1", connectorKeys.getPublic(),
+        "the renewed certificate", Instant.now());
+    assertEquals("conn-1", own.uid());
+
+    var otherKey = assertThrows(CryptoException.class, () -> MachineCertificates.verifyOwn(chain, ca.certificate(),
+        "connector", "conn-1", MachineKeys.generate().getPublic(), "the renewed certificate", Instant.now()));
+    assertEquals("the renewed certificate is for another key", otherKey.getMessage());
+    var otherName = assertThrows(CryptoException.class, () -> MachineCertificates.verifyOwn(chain, ca.certificate(),
+        "connector", "conn-2", connectorKeys.getPublic(), "the renewed certificate", Instant.now()));
+    assertEquals("the renewed certificate is for conn-1, not conn-2", otherName.getMessage());
+    var otherRole = assertThrows(CryptoException.class, () -> MachineCertificates.verifyOwn(chain, ca.certificate(),
+        "relay", "conn-1", connectorKeys.getPublic(), "the renewed certificate", Instant.now()));
+    assertTrue(otherRole.getMessage().contains("role connector, expected relay"), otherRole.getMessage());
+  }
+
+  @Test
   void expiredCertificateIsRefusedWithItsEndDate() {
     var certificate = issue(connectorKeys, "conn-1", "connector", Duration.ofSeconds(1));
     var tomorrow = Instant.now().plus(Duration.ofDays(1));

@@ -16,6 +16,7 @@ import java.util.List;
     @JsonSubTypes.Type(value = RelayMessage.Register.class, name = "register"),
     @JsonSubTypes.Type(value = RelayMessage.Load.class, name = "load"),
     @JsonSubTypes.Type(value = RelayMessage.Expect.class, name = "expect"),
+    @JsonSubTypes.Type(value = RelayMessage.Expected.class, name = "expected"),
     @JsonSubTypes.Type(value = RelayMessage.End.class, name = "end"),
     @JsonSubTypes.Type(value = RelayMessage.Ended.class, name = "ended"),
     @JsonSubTypes.Type(value = RelayMessage.Certificate.class, name = "certificate"),
@@ -52,6 +53,17 @@ public sealed interface RelayMessage {
       Wire.requireId(sessionId, "session id");
       Wire.require(tokenSha256 != null && tokenSha256.matches("[0-9a-f]{64}"), "tokenSha256 is 64 hex digits");
       Wire.require(operatorPin != null && devicePin != null, "both pins are required");
+    }
+  }
+
+  /**
+   * Relay → cloud, the answer to {@link Expect}: the relay holds the ticket ({@code error} null) and
+   * an end that joins now is paired, or it cannot take the session and says why. The access server
+   * gives the ends the token only after this answer.
+   */
+  record Expected(String sessionId, String error) implements RelayMessage {
+    public Expected {
+      Wire.requireId(sessionId, "session id");
     }
   }
 

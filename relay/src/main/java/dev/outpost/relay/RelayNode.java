@@ -190,7 +190,13 @@ public final class RelayNode {
     if (message instanceof RelayMessage.Expect expect) {
       var ticket = new Ticket(expect.sessionId(), HexFormat.of().parseHex(expect.tokenSha256()), expect.operatorPin(),
           expect.devicePin(), Instant.ofEpochMilli(expect.expiresAtMs()), expect.bytesPerSecond());
-      server.expect(ticket).onFailure(e -> log.warn("cannot expect session {}: {}", expect.sessionId(), e.getMessage()));
+      server.expect(ticket).onComplete(expected -> {
+        if (expected.failed()) {
+          log.warn("cannot expect session {}: {}", expect.sessionId(), expected.cause().getMessage());
+        }
+        // the access server hands the ends their token only once the ticket is here
+        send(new RelayMessage.Expected(expect.sessionId(), expected.failed() ? expected.cause().getMessage() : null));
+      });
     } else if (message instanceof RelayMessage.End end) {
       server.end(end.sessionId(), end.reason() == null ? "ended by the access server" : end.reason());
     } else if (message instanceof RelayMessage.Certificate certificate) {
@@ -209,12 +215,17 @@ public final class RelayNode {
   }
 
   private void ended(SessionRecord record) {
+    send(new RelayMessage.Ended(record.sessionId(),
+        record.startedAt() == null ? 0 : record.startedAt().toEpochMilli(), record.endedAt().toEpochMilli(),
+        record.bytesOperatorToDevice(), record.bytesDeviceToOperator(),
+        record.reason().text() + (record.detail() == null ? "" : ": " + record.detail())));
+  }
+
+  /** To the access server, if the channel is open (a message while it is down is lost; the cloud copes). */
+  private void send(RelayMessage message) {
     var open = channel;
     if (open != null) {
-      open.send(Wire.toJsonString(new RelayMessage.Ended(record.sessionId(),
-          record.startedAt() == null ? 0 : record.startedAt().toEpochMilli(), record.endedAt().toEpochMilli(),
-          record.bytesOperatorToDevice(), record.bytesDeviceToOperator(),
-          record.reason().text() + (record.detail() == null ? "" : ": " + record.detail()))));
+      open.send(Wire.toJsonString(message));
     }
   }
 

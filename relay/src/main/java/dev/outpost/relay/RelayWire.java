@@ -5,13 +5,16 @@ import java.util.Base64;
 
 /**
  * The relay's wire lines, for the ends that dial it and for tests. After the TLS handshake an end
- * sends one request line; the relay answers with lines until the pair is made, then carries raw
- * bytes. Every line is ASCII and ends with a single {@code "\n"} (no CR); the constants here are
- * the text without it.
+ * sends one request line; the relay answers with lines until the pair is made. The relay's TLS
+ * ends with the record that carries {@code PAIRED} (no close_notify): from the next byte on, both
+ * connections carry the two ends' own end-to-end TLS records, which the relay passes on unread.
+ * So an end sends nothing after its JOIN until it has read PAIRED, and decrypts no record past it.
+ * Every line is ASCII and ends with a single {@code "\n"} (no CR); the constants here are the
+ * text without it.
  *
  * <pre>
  * → OUTPOST-RELAY 1 PING          ← PONG &lt;paired sessions&gt; &lt;max sessions&gt;   (more PINGs may follow)
- * → OUTPOST-RELAY 1 JOIN &lt;token&gt;  ← WAIT, later PAIRED; then raw bytes both ways
+ * → OUTPOST-RELAY 1 JOIN &lt;token&gt;  ← WAIT, later PAIRED; then, outside the relay's TLS, the ends' bytes both ways
  *                                 ← or one ERR line, then the relay closes the connection
  * </pre>
  *
@@ -30,7 +33,7 @@ public final class RelayWire {
   public static final String PING = PREFIX + "PING";
   /** The token was accepted; the other end has not arrived yet. */
   public static final String WAIT = "WAIT";
-  /** Both ends are here: from the next byte on, the connection carries the other end's bytes. */
+  /** Both ends are here: the last byte of the relay's TLS; from the next byte on, the connection carries the other end's bytes. */
   public static final String PAIRED = "PAIRED";
   /** Starts the answer to {@link #PING}. */
   public static final String PONG = "PONG";

@@ -9,7 +9,6 @@ import dev.outpost.protocol.Role;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.time.Instant;
-import java.util.Arrays;
 
 /** Installs the certificate the access server sends a relay, when it is a renewal of the relay's own. */
 final class RenewedCertificate {
@@ -34,14 +33,9 @@ final class RenewedCertificate {
     if (!leaf.getNotAfter().after(current.getNotAfter())) {
       return false;
     }
-    if (!Arrays.equals(leaf.getPublicKey().getEncoded(), current.getPublicKey().getEncoded())) {
-      throw new CryptoException("the renewed certificate is for another key");
-    }
     var ca = Pem.readCertificates(tls.ca()).get(0);
-    var peer = MachineCertificates.verify(chain, ca, Role.RELAY.wireName(), Instant.now());
-    if (!peer.uid().equals(name)) {
-      throw new CryptoException("the renewed certificate is for " + peer.uid() + ", not " + name);
-    }
+    MachineCertificates.verifyOwn(chain, ca, Role.RELAY.wireName(), name, current.getPublicKey(),
+        "the renewed certificate", Instant.now());
     TlsFiles.write(dataDir, new KeyPair(current.getPublicKey(), Pem.readPrivateKey(tls.key())), chain, ca);
     return true;
   }

@@ -4,13 +4,17 @@ import dev.outpost.crypto.CertificateAuthority;
 import dev.outpost.crypto.MachineKeys;
 import dev.outpost.crypto.Pem;
 import dev.outpost.crypto.TlsFiles;
+import dev.outpost.transport.session.impl.EngineSocket;
 import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;
 import java.io.Closeable;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,7 +23,6 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
 
 /**
  * A relay on 127.0.0.1 with its own test CA, machines with certificates from that CA, and blocking
@@ -124,24 +127,35 @@ final class TestRelay implements AutoCloseable {
   /** A machine's TLS files, its key pin, and a TLS context from them (made once: that is slow). */
   record Identity(TlsFiles tls, String pin, SSLContext context) {}
 
-  /** One blocking TLS client connection. */
+  /**
+   * One blocking TLS client connection, as the ends make it: TLS until the relay says PAIRED,
+   * then the raw connection (what the end-to-end channel would run over).
+   */
   static final class End implements Closeable {
-    final SSLSocket socket;
-    final InputStream in;
-    final OutputStream out;
+    Socket socket;
+    InputStream in;
+    OutputStream out;
 
-    private End(SSLSocket socket) throws IOException {
-      this.socket = socket;
-      this.in = socket.getInputStream();
-      this.out = socket.getOutputStream();
+    private End(Socket socket) throws IOException {
+      use(socket);
+    }
+
+    private void use(Socket next) throws IOException {
+      this.socket = next;
+      this.in = next.getInputStream();
+      this.out = next.getOutputStream();
     }
 
     static End open(SSLContext context, int port) throws IOException {
-      var socket = (SSLSocket) context.getSocketFactory().createSocket("127.0.0.1", port);
+      var raw = SocketChannel.open(new InetSocketAddress("127.0.0.1", port)).socket();
+      var engine = context.createSSLEngine("127.0.0.1", port);
+      engine.setUseClientMode(true);
+      var tls = new EngineSocket(raw, engine, 16_384);
+      tls.decryptRecordByRecord();
       // a guard against a hang, not a figure: generous, since a loaded machine (a CI run beside other builds) is slow
-      socket.setSoTimeout(60_000);
-      socket.startHandshake();
-      return new End(socket);
+      tls.setSoTimeout(60_000);
+      tls.startHandshake();
+      return new End(tls);
     }
 
     End send(String line) throws IOException {
@@ -163,7 +177,13 @@ final class TestRelay implements AutoCloseable {
           return line.size() == 0 ? null : line.toString(StandardCharsets.US_ASCII);
         }
         if (b == '\n') {
-          return line.toString(StandardCharsets.US_ASCII);
+          var text = line.toString(StandardCharsets.US_ASCII);
+          if (text.equals(RelayWire.PAIRED) && socket instanceof EngineSocket tls) {
+            int timeout = tls.getSoTimeout();
+            use(tls.detach());
+            socket.setSoTimeout(timeout);
+          }
+          return text;
         }
         line.write(b);
       }

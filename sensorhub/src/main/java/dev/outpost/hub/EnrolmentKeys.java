@@ -16,7 +16,6 @@ import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
-import java.util.Arrays;
 
 /**
  * A machine's key pair while it enrols: made once and kept ({@code identity.key}, 0600, and the
@@ -77,14 +76,8 @@ public final class EnrolmentKeys {
     if (expectedCa != null && !ca.equals(expectedCa)) {
       throw new CryptoException("the enrolment answer names another CA than the one this machine trusts");
     }
-    X509Certificate leaf = chain.get(0);
-    if (!Arrays.equals(leaf.getPublicKey().getEncoded(), pending.keys().getPublic().getEncoded())) {
-      throw new CryptoException("the certificate in the enrolment answer is for another key");
-    }
-    var peer = MachineCertificates.verify(chain, ca, role.wireName(), Instant.now());
-    if (!peer.uid().equals(uid)) {
-      throw new CryptoException("the certificate in the enrolment answer is for " + peer.uid() + ", not " + uid);
-    }
+    MachineCertificates.verifyOwn(chain, ca, role.wireName(), uid, pending.keys().getPublic(),
+        "the certificate in the enrolment answer", Instant.now());
     TlsFiles.write(dataDir, pending.keys(), chain, ca);
     try {
       Files.deleteIfExists(dataDir.resolve(REQUEST_FILE));

@@ -551,6 +551,8 @@ final class DeviceApi {
         ws.close((short) 1008, "register first");
       } else if (message instanceof dev.outpost.protocol.RelayMessage.Load load) {
         access.relays().load(name, load);
+      } else if (message instanceof dev.outpost.protocol.RelayMessage.Expected expected) {
+        access.relayExpected(name, expected);
       } else if (message instanceof dev.outpost.protocol.RelayMessage.Ended ended) {
         access.relayEnded(ended);
       } else if (message instanceof dev.outpost.protocol.RelayMessage.Refused refused) {

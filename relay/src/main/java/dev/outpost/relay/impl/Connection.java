@@ -3,6 +3,7 @@ package dev.outpost.relay.impl;
 import dev.outpost.crypto.MachineKeys;
 import dev.outpost.relay.RelayWire;
 import io.netty.buffer.ByteBuf;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -18,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One TLS connection to the relay: first its request lines, then, once joined, one end of a
- * session whose bytes it forwards to the other end with backpressure and within the bandwidth.
- * Event loop only.
+ * One connection to the relay: TLS for its request lines, then, once paired, without the relay's
+ * TLS, one end of a session whose bytes (the ends' own TLS records) it forwards to the other end
+ * with backpressure and within the bandwidth. Event loop only.
  */
 final class Connection {
   private static final Logger log = LoggerFactory.getLogger(Connection.class);
@@ -208,12 +209,34 @@ final class Connection {
     socket.pause();
   }
 
-  /** Paired: tells the end, then forwards its bytes (those sent early first) to the other end. */
-  void pairWith(Connection other) {
+  /**
+   * Paired: tells the end, and once that line is out, leaves TLS: from the next byte on, the
+   * connection carries the end-to-end channel's own records as they are (see {@link RelayWire}).
+   * Completes when the line is out and TLS is gone; nothing is forwarded before.
+   */
+  Future<Void> pairWith(Connection other) {
     peer = other;
     phase = Phase.PAIRED;
     lastActivity = System.nanoTime();
-    socket.write(RelayWire.PAIRED + "\n");
+    return socket.write(RelayWire.PAIRED + "\n").andThen(written -> {
+      if (written.succeeded()) {
+        leaveTls();
+      }
+    });
+  }
+
+  /**
+   * Takes the TLS handler out of the pipeline, without close_notify. Runs on the event loop as the
+   * PAIRED record is written, before the end can have read it, so no byte the end sends after
+   * it reaches the TLS handler; bytes decrypted before are queued as they were.
+   */
+  private void leaveTls() {
+    if (socket instanceof NetSocketInternal internal) {
+      var pipeline = internal.channelHandlerContext().pipeline();
+      if (pipeline.get(SslHandler.class) != null) {
+        pipeline.remove(SslHandler.class);
+      }
+    }
   }
 
   /** Starts forwarding, once both ends have been told PAIRED. */

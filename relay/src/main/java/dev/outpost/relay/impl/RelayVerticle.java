@@ -396,10 +396,15 @@ final class RelayVerticle extends VerticleBase {
     session.pairedAt = Instant.now();
     session.lastActivity = now;
     session.bucket = new TokenBucket(session.bytesPerSecond, now);
-    session.operator.pairWith(session.device);
-    session.device.pairWith(session.operator);
-    session.operator.startForwarding();
-    session.device.startForwarding();
+    var operatorTold = session.operator.pairWith(session.device);
+    var deviceTold = session.device.pairWith(session.operator);
+    Future.all(operatorTold, deviceTold).onSuccess(both -> {
+      // a failed write closes its connection, and the close ends the session
+      if (!session.stopForwarding) {
+        session.operator.startForwarding();
+        session.device.startForwarding();
+      }
+    });
     log.info("relay: session {} paired", session.ticket.sessionId());
   }
 

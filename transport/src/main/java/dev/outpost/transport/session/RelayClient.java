@@ -13,6 +13,7 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
@@ -27,8 +28,9 @@ import javax.net.ssl.X509TrustManager;
  * with {@code CONNECT} when one is configured, then TLS (1.3, 1.2 at least) presenting the end's
  * own certificate and accepting the relay only with the key pin the access server named. Then one
  * line: {@code PING} to measure latency over the real port and TLS, or {@code JOIN} with the
- * session's one-time token, after which the relay pipes bytes and the ends run their own
- * end-to-end channel ({@link OperatorSession}, {@link DeviceSession}) over the returned socket.
+ * session's one-time token. The relay's TLS ends with its {@code PAIRED} line; the returned socket
+ * is the TCP connection from there on, over which the ends run their own end-to-end TLS
+ * ({@link OperatorSession}, {@link DeviceSession}) that the relay passes on unread.
  */
 public final class RelayClient {
   static final String HELLO = "OUTPOST-RELAY 1 ";
@@ -66,7 +68,9 @@ public final class RelayClient {
 
   /**
    * Blocking. Joins the session at the relay with the one-time token and waits until the other end
-   * has joined too (at most {@code pairTimeout}); the socket then carries the end-to-end channel.
+   * has joined too (at most {@code pairTimeout}); then leaves the relay's TLS, and the returned
+   * connection carries the end-to-end channel (its first bytes may have been read already; the
+   * socket gives them first).
    */
   public static Socket join(RelayInfo relay, ProxyConfig proxy, SessionCredentials credentials, String token,
                             Duration connectTimeout, Duration pairTimeout) throws IOException {
@@ -79,7 +83,7 @@ public final class RelayClient {
         String answer = readLine(socket.getInputStream());
         if (answer.equals("PAIRED")) {
           socket.setSoTimeout(0);
-          return socket;
+          return socket.detach();
         }
         if (!answer.equals("WAIT")) {
           throw new IOException("relay " + relay.name() + " refused the session: "
@@ -96,7 +100,7 @@ public final class RelayClient {
   }
 
   /** Blocking. A TLS connection to the first route of the relay that answers. */
-  static Socket dial(RelayInfo relay, ProxyConfig proxy, SessionCredentials credentials, Duration timeout)
+  static EngineSocket dial(RelayInfo relay, ProxyConfig proxy, SessionCredentials credentials, Duration timeout)
       throws IOException {
     var keys = new SingleKeyManager(credentials.key(), credentials.chain().toArray(X509Certificate[]::new));
     var pin = new RelayPin(relay);
@@ -110,6 +114,7 @@ public final class RelayClient {
         // per write as the end-to-end channel hands over
         var engine = TlsEngines.best().engine(false, PROTOCOLS, keys, pin, route.host(), route.port(), false);
         var tls = new EngineSocket(raw, engine, MAX_RECORD_PLAINTEXT);
+        tls.decryptRecordByRecord(); // the link leaves TLS after PAIRED: never decrypt past a line
         tls.setSoTimeout((int) timeout.toMillis());
         tls.startHandshake();
         tls.setSoTimeout(0);
@@ -134,15 +139,20 @@ public final class RelayClient {
     return e.getMessage();
   }
 
+  /** A socket with a channel: the TLS layers above move their records through it in direct buffers. */
+  private static Socket open() throws IOException {
+    return SocketChannel.open().socket();
+  }
+
   private static Socket direct(Route route, Duration timeout) throws IOException {
-    var socket = new Socket();
+    var socket = open();
     socket.connect(new InetSocketAddress(route.host(), route.port()), (int) timeout.toMillis());
     return socket;
   }
 
   /** An HTTP {@code CONNECT} tunnel through the proxy (Basic credentials when configured). */
   private static Socket throughProxy(Route route, ProxyConfig proxy, Duration timeout) throws IOException {
-    var socket = new Socket();
+    var socket = open();
     try {
       socket.connect(new InetSocketAddress(proxy.host(), proxy.port()), (int) timeout.toMillis());
       socket.setSoTimeout((int) timeout.toMillis());

@@ -23,7 +23,7 @@ public record SessionOptions(Duration handshakeTimeout, Duration idleTimeout, Du
   public static final Duration DEFAULT_KEEPALIVE_INTERVAL = Duration.ofSeconds(15);
   public static final Duration DEFAULT_OPEN_TIMEOUT = Duration.ofSeconds(15);
   public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(10);
-  public static final int DEFAULT_WINDOW = 256 * 1024;
+  public static final int DEFAULT_WINDOW = 1024 * 1024;
   public static final int MIN_WINDOW = 16 * 1024;
   public static final int MAX_WINDOW = 16 * 1024 * 1024;
   public static final int DEFAULT_MAX_STREAMS = 100;

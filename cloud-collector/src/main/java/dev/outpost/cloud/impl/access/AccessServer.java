@@ -50,6 +50,8 @@ public final class AccessServer {
   static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   /** How long the operator's latency report waits for the connector's. */
   static final Duration LATENCY_WAIT = Duration.ofSeconds(15);
+  /** How long the chosen relay has to confirm a session's ticket before the session is refused. */
+  static final Duration RELAY_CONFIRM = Duration.ofSeconds(5);
 
   /** How the access server reaches connectors: over their command channels. */
   public interface DeviceLinks {
@@ -256,7 +258,6 @@ public final class AccessServer {
 
   // --- relay side --------------------------------------------------------------------------------
 
-  /** A relay reports a session ended (bytes as the relay counted them: the figures for the audit). */
   /** A relay of this organisation refused a connection: into the audit. */
   public void relayRefused(long organisationId, String relay, RelayMessage.Refused refused) {
     audit.relayRefused(organisationId, relay, refused.sessionId(), refused.address(), refused.reason(),
@@ -268,6 +269,7 @@ public final class AccessServer {
     return audit.relayRefusals(organisationId, limit);
   }
 
+  /** A relay reports a session ended (bytes as the relay counted them: the figures for the audit). */
   public void relayEnded(RelayMessage.Ended ended) {
     Session session = sessions.remove(ended.sessionId());
     if (session != null && !session.ended) {
@@ -323,15 +325,60 @@ public final class AccessServer {
     }
     String token = newToken();
     var info = relay.get().info();
-    session.relay = info.name();
+    synchronized (session) {
+      session.relay = info.name();
+      session.pending = new Started(info, token);
+    }
+    // the ends get the token once the relay holds the ticket (relayExpected), so no JOIN can beat it
     relay.get().channel().accept(new RelayMessage.Expect(session.id, Accounts.sha256(token), session.operatorPin,
         devicePin(session.device), System.currentTimeMillis() + START_TIMEOUT.toMillis(), 0));
-    links.send(session.device.uid(), new ChannelMessage.SessionStart(session.id, info, token));
-    vertx.cancelTimer(session.timer);
-    audit.started(session.id, info.name(), System.currentTimeMillis());
+    session.confirmTimer = vertx.setTimer(RELAY_CONFIRM.toMillis(), t -> unconfirmed(session));
     LOG.info("session {}: relay {} (operator {} µs, device {} µs)", session.id, info.name(), operator.get(info.name()),
         device.get(info.name()));
-    session.started.tryComplete(new Started(info, token));
+  }
+
+  /** A relay answered an {@link RelayMessage.Expect}: the session starts, or is refused with the relay's reason. */
+  public void relayExpected(String relay, RelayMessage.Expected expected) {
+    Session session = sessions.get(expected.sessionId());
+    Started started;
+    if (session == null) {
+      return; // ended or expired meanwhile: the relay's ticket expires by itself
+    }
+    synchronized (session) {
+      if (session.ended || session.pending == null || !relay.equals(session.relay)) {
+        if (!relay.equals(session.relay)) {
+          LOG.warn("relay {} answered for session {}, which is on relay {}; ignored", relay, session.id, session.relay);
+        }
+        return;
+      }
+      started = session.pending;
+      session.pending = null;
+      session.confirmed = true;
+    }
+    vertx.cancelTimer(session.confirmTimer);
+    if (expected.error() != null) {
+      links.send(session.device.uid(), new ChannelMessage.SessionEnd(session.id, "the relay cannot take it"));
+      refuse(session, "relay " + relay + " cannot take the session: " + expected.error());
+      return;
+    }
+    links.send(session.device.uid(), new ChannelMessage.SessionStart(session.id, started.relay(), started.token()));
+    vertx.cancelTimer(session.timer);
+    audit.started(session.id, relay, System.currentTimeMillis());
+    session.started.tryComplete(started);
+  }
+
+  /** The relay did not confirm the ticket in time: the session is refused, and the relay told to drop it. */
+  private void unconfirmed(Session session) {
+    synchronized (session) {
+      if (session.confirmed || session.ended) {
+        return;
+      }
+      session.pending = null;
+    }
+    var relay = session.relay;
+    relays.relay(relay).ifPresent(r -> r.channel().accept(new RelayMessage.End(session.id, "not confirmed in time")));
+    links.send(session.device.uid(), new ChannelMessage.SessionEnd(session.id, "the relay did not confirm it"));
+    refuse(session, "relay " + relay + " did not confirm the session within " + RELAY_CONFIRM.toSeconds() + " s");
   }
 
   /** Refuses a session that has not started; the operator still learns why for a while. */
@@ -408,6 +455,11 @@ public final class AccessServer {
     String refused;
     /** Null until chosen; empty while being chosen. */
     volatile String relay;
+    /** What the ends get once the relay confirmed the ticket; null before the relay is chosen and after. */
+    Started pending;
+    /** The relay holds the ticket and the ends were told. */
+    volatile boolean confirmed;
+    long confirmTimer = -1;
     volatile boolean ended;
     long timer = -1;
 

@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.net.SocketAddress;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult;
@@ -25,18 +26,22 @@ import javax.net.ssl.SSLSession;
  * decrypt every whole record that arrived in one go. The socket below may itself be an
  * {@code EngineSocket} (the end-to-end channel inside the TLS link to the relay).
  */
-public final class EngineSocket extends Socket {
+public final class EngineSocket extends LayeredSocket {
   private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
   /** Records encrypted before the socket below gets them in one write. */
   private static final int RECORDS_PER_WRITE = 4;
   /** Bytes asked of the socket below per read: several records at once. */
   private static final int READ_BYTES = 64 * 1024;
 
-  private final Socket under;
   private final SSLEngine engine;
   private final int maxRecordPlaintext;
   private final InputStream netIn;
   private final OutputStream netOut;
+  /** The socket's channel when it has one (made by {@link SocketChannel#open()}): records move through direct buffers. */
+  private final SocketChannel channel;
+  /** Heap staging for the streams below, when reading with a timeout or writing without a channel. */
+  private byte[] staging;
+  private volatile int soTimeout;
   private final ReentrantLock readLock = new ReentrantLock();
   private final ReentrantLock writeLock = new ReentrantLock();
   private final Input input = new Input();
@@ -54,6 +59,8 @@ public final class EngineSocket extends Socket {
   private boolean handshakeFinished;
   /** The last unwrap ran out of room: ask the engine again before reading more (read side). */
   private boolean plaintextHeld;
+  /** Decrypt no record beyond the one whose bytes are asked for (see {@link #detach()}). */
+  private volatile boolean recordByRecord;
 
   /**
    * @param under the connected socket the records travel over; closed with this one
@@ -61,15 +68,22 @@ public final class EngineSocket extends Socket {
    * @param maxRecordPlaintext the most plaintext per record (at most 16 384)
    */
   public EngineSocket(Socket under, SSLEngine engine, int maxRecordPlaintext) throws IOException {
-    this.under = under;
+    super(under);
     this.engine = engine;
     this.maxRecordPlaintext = Math.min(maxRecordPlaintext, 16_384);
     this.netIn = under.getInputStream();
     this.netOut = under.getOutputStream();
+    // bytes a layer below read ahead (the relay link's TLS, see detach()) come first
+    byte[] early = under instanceof PrefixedSocket prefixed ? prefixed.takePrefix() : new byte[0];
+    var base = under instanceof PrefixedSocket prefixed ? prefixed.under : under;
+    this.channel = base.getChannel();
+    this.soTimeout = under.getSoTimeout();
     int packet = engine.getSession().getPacketBufferSize();
-    this.inNet = ByteBuffer.allocate(Math.max(READ_BYTES, packet));
-    this.inApp = ByteBuffer.allocate(Math.max(READ_BYTES, engine.getSession().getApplicationBufferSize()));
-    this.outNet = ByteBuffer.allocate(RECORDS_PER_WRITE * packet);
+    // direct buffers when there is a channel: BoringSSL and the socket work on them without copies
+    this.inNet = allocate(Math.max(Math.max(READ_BYTES, packet), early.length));
+    this.inNet.put(early);
+    this.inApp = allocate(Math.max(READ_BYTES, engine.getSession().getApplicationBufferSize()));
+    this.outNet = allocate(RECORDS_PER_WRITE * packet);
   }
 
   /** Runs the handshake to its end on the calling thread; fails with the engine's or the socket's exception. */
@@ -102,6 +116,51 @@ public final class EngineSocket extends Socket {
     } finally {
       writeLock.unlock();
       readLock.unlock();
+    }
+  }
+
+  /**
+   * From now on decrypts one record at a time, never ahead of what is read: for a connection that
+   * leaves TLS at a point both sides agree on ({@link #detach()}), after which the bytes that follow
+   * are not records of this connection.
+   */
+  public void decryptRecordByRecord() {
+    recordByRecord = true;
+  }
+
+  /**
+   * Leaves TLS without a close_notify, at a point both sides agreed on (the relay link after
+   * {@code PAIRED}): returns the socket below, whose input starts with whatever arrived after the
+   * last record. Fails, and closes everything, if decrypted bytes are still unread (the two sides
+   * did not stop at the same point). This socket is unusable afterwards.
+   * Needs {@link #decryptRecordByRecord()} before the last record was read.
+   */
+  public Socket detach() throws IOException {
+    readLock.lock();
+    writeLock.lock();
+    try {
+      if (closed) {
+        throw new SocketException("the TLS connection is closed");
+      }
+      if (!recordByRecord || inApp.position() > 0 || plaintextHeld || outNet.position() > 0) {
+        throw new SSLException("cannot leave TLS here: " + inApp.position() + " decrypted bytes unread");
+      }
+      inNet.flip();
+      var rest = new byte[inNet.remaining()];
+      inNet.get(rest);
+      inNet.clear();
+      closed = true;
+      outputShut = true;
+      inputDone = true;
+      return rest.length == 0 ? under : new PrefixedSocket(under, rest);
+    } catch (IOException | RuntimeException e) {
+      closed = true;
+      under.close();
+      throw e;
+    } finally {
+      writeLock.unlock();
+      readLock.unlock();
+      release();
     }
   }
 
@@ -159,8 +218,8 @@ public final class EngineSocket extends Socket {
             if (handshaking) {
               return true;
             }
-            if (inApp.position() > 0
-                && (inNet.position() == 0 || inApp.remaining() < engine.getSession().getApplicationBufferSize())) {
+            if (inApp.position() > 0 && (recordByRecord || inNet.position() == 0
+                || inApp.remaining() < engine.getSession().getApplicationBufferSize())) {
               return true;
             }
             continue; // more whole records may be waiting, or that one held no data (ticket, key update)
@@ -188,13 +247,43 @@ public final class EngineSocket extends Socket {
           default -> throw new SSLException("unexpected engine status " + result.getStatus());
         }
       }
-      int n = netIn.read(inNet.array(), inNet.arrayOffset() + inNet.position(), inNet.remaining());
-      if (n < 0) {
+      if (readNet() < 0) {
         inputDone = true;
         return false;
       }
-      inNet.position(inNet.position() + n);
     }
+  }
+
+  /** Reads what the socket below has into {@link #inNet} (blocking); -1 at its end. */
+  private int readNet() throws IOException {
+    if (!inNet.isDirect()) {
+      int n = netIn.read(inNet.array(), inNet.arrayOffset() + inNet.position(), inNet.remaining());
+      if (n > 0) {
+        inNet.position(inNet.position() + n);
+      }
+      return n;
+    }
+    if (soTimeout == 0) {
+      return channel.read(inNet);
+    }
+    // a channel's own reads know no timeout: those go through the socket's stream
+    var heap = staging(inNet.remaining());
+    int n = netIn.read(heap, 0, inNet.remaining());
+    if (n > 0) {
+      inNet.put(heap, 0, n);
+    }
+    return n;
+  }
+
+  private byte[] staging(int atLeast) {
+    if (staging == null || staging.length < atLeast) {
+      staging = new byte[Math.max(atLeast, READ_BYTES)];
+    }
+    return staging;
+  }
+
+  private ByteBuffer allocate(int capacity) {
+    return channel != null ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
   }
 
   private void afterUnwrap(HandshakeStatus status) throws IOException {
@@ -282,8 +371,15 @@ public final class EngineSocket extends Socket {
     if (outNet.position() == 0) {
       return;
     }
-    netOut.write(outNet.array(), outNet.arrayOffset(), outNet.position());
-    netOut.flush();
+    outNet.flip();
+    if (outNet.isDirect()) {
+      while (outNet.hasRemaining()) {
+        channel.write(outNet);
+      }
+    } else {
+      netOut.write(outNet.array(), outNet.arrayOffset(), outNet.limit());
+      netOut.flush();
+    }
     outNet.clear();
   }
 
@@ -318,7 +414,8 @@ public final class EngineSocket extends Socket {
   }
 
   private static ByteBuffer grow(ByteBuffer buffer, int atLeast) {
-    var bigger = ByteBuffer.allocate(Math.max(buffer.capacity() * 2, buffer.position() + atLeast));
+    int capacity = Math.max(buffer.capacity() * 2, buffer.position() + atLeast);
+    var bigger = buffer.isDirect() ? ByteBuffer.allocateDirect(capacity) : ByteBuffer.allocate(capacity);
     buffer.flip();
     return bigger.put(buffer);
   }
@@ -414,18 +511,14 @@ public final class EngineSocket extends Socket {
   }
 
   @Override
+  public void setSoTimeout(int timeout) throws SocketException {
+    under.setSoTimeout(timeout);
+    soTimeout = timeout;
+  }
+
+  @Override
   public boolean isClosed() {
     return closed || under.isClosed();
-  }
-
-  @Override
-  public boolean isConnected() {
-    return under.isConnected();
-  }
-
-  @Override
-  public boolean isBound() {
-    return under.isBound();
   }
 
   @Override
@@ -436,56 +529,6 @@ public final class EngineSocket extends Socket {
   @Override
   public boolean isOutputShutdown() {
     return outputShut;
-  }
-
-  @Override
-  public void setSoTimeout(int timeout) throws SocketException {
-    under.setSoTimeout(timeout);
-  }
-
-  @Override
-  public int getSoTimeout() throws SocketException {
-    return under.getSoTimeout();
-  }
-
-  @Override
-  public void setTcpNoDelay(boolean on) throws SocketException {
-    under.setTcpNoDelay(on);
-  }
-
-  @Override
-  public boolean getTcpNoDelay() throws SocketException {
-    return under.getTcpNoDelay();
-  }
-
-  @Override
-  public InetAddress getInetAddress() {
-    return under.getInetAddress();
-  }
-
-  @Override
-  public InetAddress getLocalAddress() {
-    return under.getLocalAddress();
-  }
-
-  @Override
-  public int getPort() {
-    return under.getPort();
-  }
-
-  @Override
-  public int getLocalPort() {
-    return under.getLocalPort();
-  }
-
-  @Override
-  public SocketAddress getRemoteSocketAddress() {
-    return under.getRemoteSocketAddress();
-  }
-
-  @Override
-  public SocketAddress getLocalSocketAddress() {
-    return under.getLocalSocketAddress();
   }
 
   @Override

@@ -25,10 +25,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 public final class SessionEnds {
   /** The only protocol version of the end-to-end channel. */
   public static final String PROTOCOL = "TLSv1.3";
-  /** The most plaintext one TLS record carries (RFC 8446 5.1), here: of the link to the relay. */
-  private static final int OUTER_RECORD_PLAINTEXT = 16_384;
-  /** What a TLS 1.3 record adds to its plaintext: 5 bytes of header, 1 of content type, 16 of AEAD tag. */
-  private static final int RECORD_OVERHEAD = 22;
+  /** The most plaintext one TLS record carries (RFC 8446 5.1). */
+  private static final int MAX_RECORD_PLAINTEXT = 16_384;
 
   private SessionEnds() {}
 
@@ -91,9 +89,7 @@ public final class SessionEnds {
       // a fresh context per session; no peer name, so no SNI
       var engine = TlsEngines.best().engine(server, new String[] {PROTOCOL},
           new SingleKeyManager(credentials.key(), chain), check, null, 0, true);
-      // an inner record must fit the plaintext of one record of the TLS link to the relay, or each
-      // one would become a full outer record plus a tiny one (twice the records on every leg)
-      ssl = new EngineSocket(paired, engine, OUTER_RECORD_PLAINTEXT - RECORD_OVERHEAD);
+      ssl = new EngineSocket(paired, engine, MAX_RECORD_PLAINTEXT);
       ssl.startHandshake();
       if (!deadline.cancel(false) || timedOut.get()) {
         throw new IOException("handshake deadline passed");

@@ -202,4 +202,74 @@ class EngineSocketTest {
       assertEquals(0, ((ReferenceCounted) engine.get(ends.client())).refCnt(), "the native engine is freed");
     }
   }
+
+  /** Sends one line inside TLS, then leaves TLS at that point (the relay after PAIRED). */
+  private static Socket sayPairedAndLeave(EngineSocket tls) throws IOException {
+    tls.getOutputStream().write("PAIRED\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    return tls.detach();
+  }
+
+  private static String readLine(InputStream in) throws IOException {
+    var line = new StringBuilder();
+    for (int b = in.read(); b != '\n'; b = in.read()) {
+      if (b < 0) {
+        throw new IOException("ended after '" + line + "'");
+      }
+      line.append((char) b);
+    }
+    return line.toString();
+  }
+
+  @ParameterizedTest
+  @EnumSource(TlsEngines.class)
+  void leavingTlsAfterALineHandsOverExactlyTheBytesThatFollowIt(TlsEngines provider) throws Exception {
+    assumeAvailable(provider);
+    // the client's socket has a channel (direct buffers, as RelayClient makes it), the server's not
+    try (var channelListener = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+         var clientUnder = java.nio.channels.SocketChannel.open(channelListener.getLocalSocketAddress()).socket();
+         var serverUnder = channelListener.accept()) {
+      var ends = ends(provider, clientUnder, serverUnder, DEVICE, 16_384);
+      ends.client().decryptRecordByRecord();
+      var server = serverHandshake(ends.server());
+      ends.client().startHandshake();
+      server.get(10, TimeUnit.SECONDS);
+
+      // the line and raw bytes behind it are all there before the client reads: one read takes both
+      var raw = new byte[50_000]; // within the socket buffers: this thread writes it before it reads
+      new Random(3).nextBytes(raw);
+      ends.server().decryptRecordByRecord();
+      var serverRawSide = sayPairedAndLeave(ends.server());
+      serverRawSide.getOutputStream().write(raw);
+      assertEquals("PAIRED", readLine(ends.client().getInputStream()));
+      var clientRawSide = ends.client().detach();
+      assertTrue(clientRawSide instanceof PrefixedSocket, "raw bytes were read ahead with the line's record");
+      assertTrue(ends.client().isClosed(), "the TLS socket is done with");
+      assertArrayEquals(raw, clientRawSide.getInputStream().readNBytes(raw.length), "not a byte decrypted, lost or doubled");
+
+      // and a new TLS layer runs over what is left, its first flight possibly read ahead already
+      var inner = ends(provider, serverRawSide, clientRawSide, DEVICE, 16_384);
+      var innerServer = serverHandshake(inner.server());
+      inner.client().startHandshake();
+      innerServer.get(10, TimeUnit.SECONDS);
+      inner.client().getOutputStream().write("through".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+      assertEquals("through", new String(inner.server().getInputStream().readNBytes(7),
+          java.nio.charset.StandardCharsets.US_ASCII));
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(TlsEngines.class)
+  void leavingTlsWithDecryptedBytesUnreadIsRefusedAndClosesTheConnection(TlsEngines provider) throws Exception {
+    assumeAvailable(provider);
+    var ends = ends(provider, clientRaw, serverRaw, DEVICE, 16_384);
+    ends.client().decryptRecordByRecord();
+    var server = serverHandshake(ends.server());
+    ends.client().startHandshake();
+    server.get(10, TimeUnit.SECONDS);
+    ends.server().getOutputStream().write("PAIRED\nand more".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+    assertEquals("PAIRED", readLine(ends.client().getInputStream()));
+    var refused = assertThrows(SSLException.class, () -> ends.client().detach());
+    assertTrue(refused.getMessage().contains("8 decrypted bytes unread"), refused.getMessage());
+    assertTrue(clientRaw.isClosed(), "a connection out of step is closed, not carried on");
+  }
 }
