@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.sun.net.httpserver.HttpServer;
 import dev.outpost.connector.SupportAccess;
@@ -22,6 +23,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,6 +45,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SessionIT {
   private static final String SECRET_ANSWER = "plaintext-from-the-device-7f3a9c";
   private static final String SECRET_REQUEST = "plaintext-from-the-operator-51be2d";
+  private static final String IPERF3 = "/usr/bin/iperf3";
 
   @TempDir
   Path root;
@@ -179,6 +182,43 @@ class SessionIT {
     assertEquals("eu-1", refusals.get(1).path("relay").asText());
     assertEquals("127.0.0.1", refusals.get(1).path("address").asText());
     assertTrue(refusals.get(0).path("reason").asText().startsWith("TLS handshake failed"), refusals.toString());
+  }
+
+  @Test
+  void iperf3MeasuresThroughTheTunnelWithItsControlAndDataConnections() throws Exception {
+    assumeTrue(Files.isExecutable(Path.of(IPERF3)), "iperf3 is not installed here (.ci/run installs it)");
+    int port;
+    try (var free = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = free.getLocalPort();
+    }
+    var serverLog = root.resolve("iperf3-server.log");
+    // one test, then it exits; on loopback only
+    var server = new ProcessBuilder(IPERF3, "-s", "-1", "--forceflush", "-B", "127.0.0.1", "-p", String.valueOf(port))
+        .redirectErrorStream(true).redirectOutput(serverLog.toFile()).start();
+    try {
+      await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(serverLog).contains("Server listening"));
+      try (var tunnel = open(login(LocalSite.ADMIN, site.password()), "127.0.0.1:" + port)) {
+        var client = new ProcessBuilder(IPERF3, "-c", "127.0.0.1", "-p", String.valueOf(tunnel.port()), "-t", "2", "-J")
+            .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        String json = new String(client.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(client.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "iperf3 finished");
+        assertEquals(0, client.exitValue(), json);
+        var report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(json);
+        long sent = report.path("end").path("sum_sent").path("bytes").asLong();
+        long received = report.path("end").path("sum_received").path("bytes").asLong();
+        assertTrue(received > 10_000_000, "iperf3 moved data through the tunnel: " + received + " bytes");
+        // iperf3's server stops counting at the end of the test: what was still in flight (socket
+        // buffers, the stream's window) is sent but not received, as on a direct connection
+        assertTrue(received <= sent, "no byte made up: " + received + " received, " + sent + " sent");
+        await().atMost(Duration.ofSeconds(5)).until(() -> printed.toString(StandardCharsets.UTF_8).contains("stream 2 closed"));
+        String lines = printed.toString(StandardCharsets.UTF_8);
+        assertTrue(lines.contains("stream 1: ") && lines.contains("stream 2: "),
+            "its control and data connections each went through as a stream:\n" + lines);
+      }
+      assertTrue(server.waitFor(10, java.util.concurrent.TimeUnit.SECONDS), "the iperf3 server ended its one test");
+    } finally {
+      server.destroyForcibly();
+    }
   }
 
   /** A TCP forwarder in front of the relay that keeps a copy of every byte in both directions. */
