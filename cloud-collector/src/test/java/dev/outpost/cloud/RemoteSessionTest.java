@@ -73,7 +73,7 @@ class RemoteSessionTest {
       }
     });
     relay.writeTextMessage(Wire.toJsonString(new RelayMessage.Register(Wire.VERSION, "eu-1", "eu-central",
-        List.of("127.0.0.1:4444"), List.of(443), 100)));
+        List.of("127.0.0.1:4444"), List.of(443), 100, RelayMessage.LINE_VERSION)));
     connector = cloud.connector("conn-1", dir.resolve("conn-1"));
     channel = cloud.channel(connector, text -> {
       var message = Wire.fromJson(text, ChannelMessage.class);
@@ -243,6 +243,20 @@ class RemoteSessionTest {
     assertNotNull(start, "the connector is told once the relay confirmed");
     assertEquals(answer.bodyAsJsonObject().getString("token"), start.token());
     assertEquals(Accounts.sha256(start.token()), expect.tokenSha256());
+  }
+
+  @Test
+  void aRelayOfAnotherLineVersionStaysOutOfThePool() throws Exception {
+    var old = cloud.webSocket(cloud.relay("relay-old", dir.resolve("relay-old")), "/relay/v1/channel", text -> { });
+    var closed = new java.util.concurrent.CompletableFuture<String>();
+    old.closeHandler(v -> closed.complete(old.closeStatusCode() + " " + old.closeReason()));
+    old.writeTextMessage(Wire.toJsonString(new RelayMessage.Register(Wire.VERSION, "us-1", "us-east",
+        List.of("127.0.0.1:4445"), List.of(443), 100, 1)));
+    var why = closed.get(5, TimeUnit.SECONDS);
+    assertTrue(why.startsWith("1008 relay line version 1 unsupported"), why);
+    var pool = cloud.get("/api/v1/relays").bodyAsJsonArray();
+    assertEquals(1, pool.size(), pool.encode());
+    assertEquals("eu-1", pool.getJsonObject(0).getString("name"));
   }
 
   @Test

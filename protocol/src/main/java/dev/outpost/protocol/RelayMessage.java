@@ -23,11 +23,21 @@ import java.util.List;
     @JsonSubTypes.Type(value = RelayMessage.Refused.class, name = "refused"),
 })
 public sealed interface RelayMessage {
+  /**
+   * The version of the lines the ends and the relay exchange ({@code OUTPOST-RELAY 2 …}). 2: the
+   * relay's TLS ends at {@code PAIRED}, and the relay confirms each ticket ({@link Expected}).
+   */
+  int LINE_VERSION = 2;
 
-  /** Relay → cloud, first message: its name, region, where the ends dial it, and how many sessions it takes. */
-  record Register(int v, String name, String region, List<String> endpoints, List<Integer> ports, int capacity)
-      implements RelayMessage {
+  /**
+   * Relay → cloud, first message: its name, region, where the ends dial it, how many sessions it
+   * takes, and the line version it speaks (1 when missing: relays from before the field). The access
+   * server puts only relays of {@link #LINE_VERSION} in the pool.
+   */
+  record Register(int v, String name, String region, List<String> endpoints, List<Integer> ports, int capacity,
+                  int lineVersion) implements RelayMessage {
     public Register {
+      lineVersion = lineVersion == 0 ? 1 : lineVersion;
       Wire.require(v == Wire.VERSION, "unsupported wire version " + v + ", this side speaks " + Wire.VERSION);
       Wire.requireId(name, "relay name");
       Wire.require(endpoints != null && !endpoints.isEmpty() && endpoints.size() <= 16, "1 to 16 endpoints");

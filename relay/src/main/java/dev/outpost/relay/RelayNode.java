@@ -171,7 +171,7 @@ public final class RelayNode {
         return;
       }
       opened.send(Wire.toJsonString(new RelayMessage.Register(Wire.VERSION, config.relay().name(), config.relay().region(),
-          endpoints(), ports(), config.relay().maxSessions())));
+          endpoints(), ports(), config.relay().maxSessions(), RelayMessage.LINE_VERSION)));
       channel = opened;
       failures = 0;
       log.info("registered with the access server via {}", dialer.currentRoute());

@@ -1,5 +1,6 @@
 package dev.outpost.relay;
 
+import dev.outpost.protocol.RelayMessage;
 import java.security.SecureRandom;
 import java.util.Base64;
 
@@ -13,8 +14,8 @@ import java.util.Base64;
  * text without it.
  *
  * <pre>
- * → OUTPOST-RELAY 1 PING          ← PONG &lt;paired sessions&gt; &lt;max sessions&gt;   (more PINGs may follow)
- * → OUTPOST-RELAY 1 JOIN &lt;token&gt;  ← WAIT, later PAIRED; then, outside the relay's TLS, the ends' bytes both ways
+ * → OUTPOST-RELAY 2 PING          ← PONG &lt;paired sessions&gt; &lt;max sessions&gt;   (more PINGs may follow)
+ * → OUTPOST-RELAY 2 JOIN &lt;token&gt;  ← WAIT, later PAIRED; then, outside the relay's TLS, the ends' bytes both ways
  *                                 ← or one ERR line, then the relay closes the connection
  * </pre>
  *
@@ -23,7 +24,9 @@ import java.util.Base64;
  */
 public final class RelayWire {
   /** The protocol name and version every request starts with. */
-  public static final String PREFIX = "OUTPOST-RELAY 1 ";
+  public static final String PREFIX = "OUTPOST-RELAY " + RelayMessage.LINE_VERSION + " ";
+  /** What every version's request lines start with. */
+  public static final String PROTOCOL = "OUTPOST-RELAY ";
   /** The longest request line, newline included. */
   public static final int MAX_LINE_BYTES = 512;
   /** The longest token: what fits in a JOIN line. */
@@ -46,8 +49,10 @@ public final class RelayWire {
   public static final String ERR_ALREADY_JOINED = "ERR already joined";
   /** The session can no longer be joined (ticket expired, timed out or ended). */
   public static final String ERR_EXPIRED = "ERR expired";
-  /** Not a request line of this protocol: garbage, too long, another version. */
+  /** Not a request line of this protocol: garbage, too long. */
   public static final String ERR_BAD_REQUEST = "ERR bad request";
+  /** A request line of another version of this protocol (an end older or newer than the relay). */
+  public static final String ERR_VERSION = "ERR this relay speaks OUTPOST-RELAY " + RelayMessage.LINE_VERSION;
   /** The relay has its maximum of sessions. */
   public static final String ERR_BUSY = "ERR busy";
   /** The other end did not arrive within the pair timeout, or the request line not within the handshake timeout. */

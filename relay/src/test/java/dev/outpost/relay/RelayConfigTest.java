@@ -89,8 +89,8 @@ class RelayConfigTest {
 
   @Test
   void wireLinesAreAsDocumented() {
-    assertEquals("OUTPOST-RELAY 1 PING", RelayWire.PING);
-    assertEquals("OUTPOST-RELAY 1 JOIN abc", RelayWire.join("abc"));
+    assertEquals("OUTPOST-RELAY 2 PING", RelayWire.PING);
+    assertEquals("OUTPOST-RELAY 2 JOIN abc", RelayWire.join("abc"));
     assertEquals("PONG 3 1000", RelayWire.pong(3, 1000));
     assertEquals(43, RelayWire.newToken().length());
     assertEquals(RelayWire.MAX_LINE_BYTES, RelayWire.join("x".repeat(RelayWire.MAX_TOKEN_LENGTH)).length() + 1);

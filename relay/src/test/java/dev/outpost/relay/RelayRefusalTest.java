@@ -142,16 +142,18 @@ class RelayRefusalTest {
   void garbageBeforeTheLineIsABadRequest() throws IOException {
     assertRefused(site.connect(operator).send("GET / HTTP/1.1"), RelayWire.ERR_BAD_REQUEST);
     assertRefused(site.connect(operator).send("\u0001\u0002" + RelayWire.PING), RelayWire.ERR_BAD_REQUEST);
-    assertRefused(site.connect(operator).send("OUTPOST-RELAY 2 PING"), RelayWire.ERR_BAD_REQUEST);
-    assertRefused(site.connect(operator).send("OUTPOST-RELAY 1 JOIN"), RelayWire.ERR_BAD_REQUEST);
-    assertRefused(site.connect(operator).send("OUTPOST-RELAY 1 JOIN a b"), RelayWire.ERR_BAD_REQUEST);
+    // ends of another version hear which one this relay speaks (before 2 the relay's TLS went on after PAIRED)
+    assertRefused(site.connect(operator).send("OUTPOST-RELAY 1 JOIN " + RelayWire.newToken()), RelayWire.ERR_VERSION);
+    assertRefused(site.connect(operator).send("OUTPOST-RELAY 3 PING"), RelayWire.ERR_VERSION);
+    assertRefused(site.connect(operator).send(RelayWire.PREFIX + "JOIN"), RelayWire.ERR_BAD_REQUEST);
+    assertRefused(site.connect(operator).send(RelayWire.PREFIX + "JOIN a b"), RelayWire.ERR_BAD_REQUEST);
     assertRefused(site.connect(operator).send(RelayWire.PING + "\r"), RelayWire.ERR_BAD_REQUEST);
   }
 
   @Test
   void aLineLongerThan512BytesIsABadRequestWithoutWaitingForItsEnd() throws IOException {
     var end = site.connect(operator);
-    end.out.write(("OUTPOST-RELAY 1 JOIN " + "A".repeat(600)).getBytes(StandardCharsets.US_ASCII));
+    end.out.write((RelayWire.PREFIX + "JOIN " + "A".repeat(600)).getBytes(StandardCharsets.US_ASCII));
     end.out.flush();
 
     assertRefused(end, RelayWire.ERR_BAD_REQUEST);
@@ -162,7 +164,7 @@ class RelayRefusalTest {
     var silent = site.connect(operator);
     long start = System.nanoTime();
     var halfLine = site.connect(device);
-    halfLine.out.write("OUTPOST-RELAY 1 JO".getBytes(StandardCharsets.US_ASCII));
+    halfLine.out.write((RelayWire.PREFIX + "JO").getBytes(StandardCharsets.US_ASCII));
     halfLine.out.flush();
 
     assertEquals(RelayWire.ERR_TIMEOUT, silent.readLine());

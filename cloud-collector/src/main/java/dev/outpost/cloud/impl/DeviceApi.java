@@ -536,6 +536,12 @@ final class DeviceApi {
           ws.close((short) 1008, "registered twice");
           return;
         }
+        if (register.lineVersion() != dev.outpost.protocol.RelayMessage.LINE_VERSION) {
+          LOG.warn("relay {} ({}) speaks OUTPOST-RELAY {}, the ends OUTPOST-RELAY {}: not in the pool until it is upgraded",
+              register.name(), device.uid(), register.lineVersion(), dev.outpost.protocol.RelayMessage.LINE_VERSION);
+          ws.close((short) 1008, "relay line version " + register.lineVersion() + " unsupported, upgrade the relay");
+          return;
+        }
         name = register.name();
         var info = new dev.outpost.protocol.RelayInfo(register.name(), register.region(), register.endpoints(),
             register.ports(), dev.outpost.cloud.impl.access.AccessServer.pinOf(device.fingerprint()));
@@ -552,7 +558,7 @@ final class DeviceApi {
       } else if (message instanceof dev.outpost.protocol.RelayMessage.Load load) {
         access.relays().load(name, load);
       } else if (message instanceof dev.outpost.protocol.RelayMessage.Expected expected) {
-        access.relayExpected(name, expected);
+        access.relayExpected(name, dev.outpost.cloud.impl.access.AccessServer.pinOf(device.fingerprint()), expected);
       } else if (message instanceof dev.outpost.protocol.RelayMessage.Ended ended) {
         access.relayEnded(ended);
       } else if (message instanceof dev.outpost.protocol.RelayMessage.Refused refused) {

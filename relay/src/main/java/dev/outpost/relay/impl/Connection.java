@@ -3,6 +3,7 @@ package dev.outpost.relay.impl;
 import dev.outpost.crypto.MachineKeys;
 import dev.outpost.relay.RelayWire;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.vertx.core.Future;
@@ -161,8 +162,10 @@ final class Connection {
   /** Handles one request line; false if reading lines is over (joined or refused). */
   private boolean request(String line) {
     if (line == null || !line.startsWith(RelayWire.PREFIX)) {
-      log.info("relay: bad request line from {}", socket.remoteAddress());
-      refuse(RelayWire.ERR_BAD_REQUEST);
+      boolean otherVersion = line != null && line.startsWith(RelayWire.PROTOCOL);
+      log.info("relay: {} from {}", otherVersion ? "request of another protocol version" : "bad request line",
+          socket.remoteAddress());
+      refuse(otherVersion ? RelayWire.ERR_VERSION : RelayWire.ERR_BAD_REQUEST);
       return false;
     }
     String request = line.substring(RelayWire.PREFIX.length());
@@ -210,33 +213,34 @@ final class Connection {
   }
 
   /**
-   * Paired: tells the end, and once that line is out, leaves TLS: from the next byte on, the
+   * Paired: tells the end, and leaves TLS right behind that line: from the next byte on, the
    * connection carries the end-to-end channel's own records as they are (see {@link RelayWire}).
-   * Completes when the line is out and TLS is gone; nothing is forwarded before.
+   * Completes when the line is out; nothing is forwarded before.
    */
   Future<Void> pairWith(Connection other) {
     peer = other;
     phase = Phase.PAIRED;
     lastActivity = System.nanoTime();
-    return socket.write(RelayWire.PAIRED + "\n").andThen(written -> {
-      if (written.succeeded()) {
-        leaveTls();
+    if (!(socket instanceof NetSocketInternal internal)) {
+      return Future.failedFuture(new IllegalStateException("not a Netty connection: cannot leave TLS"));
+    }
+    // through the pipeline at once, past Vert.x's deferred flush: after the flush the PAIRED record
+    // is encrypted and queued below the TLS handler, which goes before this event-loop task ends,
+    // so no byte the end sends after reading PAIRED can reach it (earlier lines are ahead of it)
+    var context = internal.channelHandlerContext();
+    var written = context.writeAndFlush(Unpooled.copiedBuffer(RelayWire.PAIRED + "\n", StandardCharsets.US_ASCII));
+    if (context.pipeline().get(SslHandler.class) != null) {
+      context.pipeline().remove(SslHandler.class);
+    }
+    Promise<Void> told = Promise.promise();
+    written.addListener(done -> {
+      if (done.isSuccess()) {
+        told.tryComplete();
+      } else {
+        told.tryFail(done.cause());
       }
     });
-  }
-
-  /**
-   * Takes the TLS handler out of the pipeline, without close_notify. Runs on the event loop as the
-   * PAIRED record is written, before the end can have read it, so no byte the end sends after
-   * it reaches the TLS handler; bytes decrypted before are queued as they were.
-   */
-  private void leaveTls() {
-    if (socket instanceof NetSocketInternal internal) {
-      var pipeline = internal.channelHandlerContext().pipeline();
-      if (pipeline.get(SslHandler.class) != null) {
-        pipeline.remove(SslHandler.class);
-      }
-    }
+    return told.future();
   }
 
   /** Starts forwarding, once both ends have been told PAIRED. */

@@ -2,6 +2,7 @@ package dev.outpost.transport.session;
 
 import dev.outpost.crypto.MachineKeys;
 import dev.outpost.protocol.RelayInfo;
+import dev.outpost.protocol.RelayMessage;
 import dev.outpost.transport.ProxyConfig;
 import dev.outpost.transport.impl.Route;
 import dev.outpost.transport.session.impl.EngineSocket;
@@ -33,7 +34,7 @@ import javax.net.ssl.X509TrustManager;
  * ({@link OperatorSession}, {@link DeviceSession}) that the relay passes on unread.
  */
 public final class RelayClient {
-  static final String HELLO = "OUTPOST-RELAY 1 ";
+  static final String HELLO = "OUTPOST-RELAY " + RelayMessage.LINE_VERSION + " ";
   private static final int MAX_LINE = 512;
   private static final int PINGS = 3;
   private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
@@ -107,13 +108,14 @@ public final class RelayClient {
     var failures = new ArrayList<String>();
     for (var route : Route.all(relay.endpoints(), relay.ports())) {
       Socket raw = null;
+      EngineSocket tls = null;
       try {
         raw = proxy == null ? direct(route, timeout) : throughProxy(route, proxy, timeout);
         raw.setTcpNoDelay(true);
         // a fresh context per connection (TlsEngines: BoringSSL when available), as many records
         // per write as the end-to-end channel hands over
         var engine = TlsEngines.best().engine(false, PROTOCOLS, keys, pin, route.host(), route.port(), false);
-        var tls = new EngineSocket(raw, engine, MAX_RECORD_PLAINTEXT);
+        tls = new EngineSocket(raw, engine, MAX_RECORD_PLAINTEXT);
         tls.decryptRecordByRecord(); // the link leaves TLS after PAIRED: never decrypt past a line
         tls.setSoTimeout((int) timeout.toMillis());
         tls.startHandshake();
@@ -121,7 +123,9 @@ public final class RelayClient {
         return tls;
       } catch (IOException e) {
         failures.add(route + ": " + reason(e));
-        if (raw != null) {
+        if (tls != null) {
+          tls.close(); // the socket below too, and the native engine
+        } else if (raw != null) {
           raw.close();
         }
       }

@@ -230,7 +230,9 @@ public final class AccessServer {
     Session session = sessions.get(ended.id());
     if (session != null && session.device.uid().equals(connectorUid)) {
       sessions.remove(ended.id());
-      session.ended = true;
+      synchronized (session) {
+        session.ended = true;
+      }
       audit.ended(ended.id(), System.currentTimeMillis(), ended.bytesToDevice(), ended.bytesFromDevice(), ended.reason());
       relays.relay(session.relay == null ? "" : session.relay)
           .ifPresent(r -> r.channel().accept(new RelayMessage.End(ended.id(), "ended by the device")));
@@ -272,8 +274,14 @@ public final class AccessServer {
   /** A relay reports a session ended (bytes as the relay counted them: the figures for the audit). */
   public void relayEnded(RelayMessage.Ended ended) {
     Session session = sessions.remove(ended.sessionId());
-    if (session != null && !session.ended) {
-      session.ended = true;
+    boolean tell = false;
+    if (session != null) {
+      synchronized (session) {
+        tell = !session.ended;
+        session.ended = true;
+      }
+    }
+    if (tell) {
       links.send(session.device.uid(), new ChannelMessage.SessionEnd(ended.sessionId(), ended.reason()));
     }
     audit.ended(ended.sessionId(), ended.endedAtMs() > 0 ? ended.endedAtMs() : System.currentTimeMillis(),
@@ -330,30 +338,38 @@ public final class AccessServer {
       session.pending = new Started(info, token);
     }
     // the ends get the token once the relay holds the ticket (relayExpected), so no JOIN can beat it
+    session.confirmTimer = vertx.setTimer(RELAY_CONFIRM.toMillis(), t -> unconfirmed(session));
     relay.get().channel().accept(new RelayMessage.Expect(session.id, Accounts.sha256(token), session.operatorPin,
         devicePin(session.device), System.currentTimeMillis() + START_TIMEOUT.toMillis(), 0));
-    session.confirmTimer = vertx.setTimer(RELAY_CONFIRM.toMillis(), t -> unconfirmed(session));
     LOG.info("session {}: relay {} (operator {} µs, device {} µs)", session.id, info.name(), operator.get(info.name()),
         device.get(info.name()));
   }
 
-  /** A relay answered an {@link RelayMessage.Expect}: the session starts, or is refused with the relay's reason. */
-  public void relayExpected(String relay, RelayMessage.Expected expected) {
+  /**
+   * A relay answered an {@link RelayMessage.Expect}: the session starts, or is refused with the
+   * relay's reason. Only the relay the session is on counts: its name and the key the ends will pin.
+   */
+  public void relayExpected(String relay, String relayPin, RelayMessage.Expected expected) {
     Session session = sessions.get(expected.sessionId());
-    Started started;
     if (session == null) {
       return; // ended or expired meanwhile: the relay's ticket expires by itself
     }
+    Started started;
     synchronized (session) {
-      if (session.ended || session.pending == null || !relay.equals(session.relay)) {
-        if (!relay.equals(session.relay)) {
-          LOG.warn("relay {} answered for session {}, which is on relay {}; ignored", relay, session.id, session.relay);
-        }
+      if (session.ended || session.pending == null) {
+        return;
+      }
+      if (!relay.equals(session.relay) || !relayPin.equals(session.pending.relay().pin())) {
+        LOG.warn("relay {} answered for session {}, which is on relay {}; ignored", relay, session.id, session.relay);
         return;
       }
       started = session.pending;
       session.pending = null;
       session.confirmed = true;
+      if (expected.error() == null) {
+        // under the session's lock: an end() now comes after this, never between the check and the send
+        links.send(session.device.uid(), new ChannelMessage.SessionStart(session.id, started.relay(), started.token()));
+      }
     }
     vertx.cancelTimer(session.confirmTimer);
     if (expected.error() != null) {
@@ -361,7 +377,6 @@ public final class AccessServer {
       refuse(session, "relay " + relay + " cannot take the session: " + expected.error());
       return;
     }
-    links.send(session.device.uid(), new ChannelMessage.SessionStart(session.id, started.relay(), started.token()));
     vertx.cancelTimer(session.timer);
     audit.started(session.id, relay, System.currentTimeMillis());
     session.started.tryComplete(started);
@@ -388,8 +403,8 @@ public final class AccessServer {
         return;
       }
       session.refused = reason;
+      session.ended = true;
     }
-    session.ended = true;
     vertx.cancelTimer(session.timer);
     vertx.setTimer(START_TIMEOUT.toMillis(), t -> sessions.remove(session.id, session));
     audit.refused(session.id, reason, System.currentTimeMillis());
@@ -409,7 +424,9 @@ public final class AccessServer {
     if (sessions.remove(session.id) == null || session.refused != null) {
       return;
     }
-    session.ended = true;
+    synchronized (session) {
+      session.ended = true; // after a SessionStart sent under this lock, never before its check
+    }
     vertx.cancelTimer(session.timer);
     if (session.relay != null && !session.relay.isEmpty()) {
       relays.relay(session.relay).ifPresent(r -> r.channel().accept(new RelayMessage.End(session.id, reason)));
