@@ -501,7 +501,7 @@ class OpenApiContractTest {
     });
     relayLink.set(relay);
     relay.writeTextMessage(Wire.toJsonString(new dev.outpost.protocol.RelayMessage.Register(Wire.VERSION, "eu-1", "eu-central",
-        List.of("127.0.0.1:4444"), List.of(443), 10, dev.outpost.protocol.RelayMessage.LINE_VERSION)));
+        List.of("127.0.0.1:4444"), List.of(443), 10, dev.outpost.protocol.RelayWire.VERSION)));
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(5))
         .until(() -> conforms("listRelays", get("/api/v1/relays")).bodyAsJsonArray().size() == 1);
     // a connection the relay refused goes into the audit of relay refusals

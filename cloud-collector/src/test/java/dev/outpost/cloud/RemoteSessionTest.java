@@ -13,6 +13,7 @@ import dev.outpost.crypto.TlsFiles;
 import dev.outpost.protocol.ChannelMessage;
 import dev.outpost.protocol.MachineRef;
 import dev.outpost.protocol.RelayMessage;
+import dev.outpost.protocol.RelayWire;
 import dev.outpost.protocol.Role;
 import dev.outpost.protocol.Wire;
 import io.vertx.core.buffer.Buffer;
@@ -73,7 +74,7 @@ class RemoteSessionTest {
       }
     });
     relay.writeTextMessage(Wire.toJsonString(new RelayMessage.Register(Wire.VERSION, "eu-1", "eu-central",
-        List.of("127.0.0.1:4444"), List.of(443), 100, RelayMessage.LINE_VERSION)));
+        List.of("127.0.0.1:4444"), List.of(443), 100, RelayWire.VERSION)));
     connector = cloud.connector("conn-1", dir.resolve("conn-1"));
     channel = cloud.channel(connector, text -> {
       var message = Wire.fromJson(text, ChannelMessage.class);

@@ -36,13 +36,13 @@ import picocli.CommandLine.Option;
 @Command(name = "relay", mixinStandardHelpOptions = true,
     description = "Remote-session tunnel: MB/s through the relay vs a plain TCP copy, added latency, concurrent sessions.")
 final class RelayBench implements Callable<Integer> {
-  @Option(names = "--megabytes", defaultValue = "1024", description = "Bytes moved one way per run, in MB (default: ${DEFAULT-VALUE}).")
-  int megabytes;
-
   /** Turns of tunnel and plain copy the measured bytes are split into. */
   private static final int ROUNDS = 4;
   private static final Duration WARM_UP_TUNNEL = Duration.ofSeconds(4);
   private static final Duration WARM_UP_COPY = Duration.ofSeconds(1);
+
+  @Option(names = "--megabytes", defaultValue = "1024", description = "Bytes moved one way per run, in MB (default: ${DEFAULT-VALUE}).")
+  int megabytes;
 
   @Option(names = "--round-trips", defaultValue = "2000", description = "One-byte round trips per path (default: ${DEFAULT-VALUE}).")
   int roundTrips;

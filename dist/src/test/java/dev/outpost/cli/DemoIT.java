@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.outpost.crypto.TlsFiles;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -13,13 +14,10 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -93,25 +91,13 @@ class DemoIT {
         .until(() -> Files.readString(sessionLog).contains("ready: 127.0.0.1:" + local));
 
     // the target is the dashboard itself: HTTPS through the tunnel, checked against the demo's CA
-    var client = HttpClient.newBuilder().sslContext(trusting(caFile)).connectTimeout(Duration.ofSeconds(10)).build();
+    var trust = TlsFiles.inFolder(caFile.getParent()).trustManager(); // the demo's ca.pem
+    var client = HttpClient.newBuilder().sslContext(TlsFiles.anonymousClientContext(trust))
+        .connectTimeout(Duration.ofSeconds(10)).build();
     var answer = client.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:" + local + "/"))
         .timeout(Duration.ofSeconds(20)).build(), HttpResponse.BodyHandlers.ofString());
     assertEquals(200, answer.statusCode());
     assertTrue(answer.body().contains("Outpost"), answer.body());
     await().atMost(Duration.ofSeconds(10)).until(() -> Files.readString(sessionLog).contains("stream 1: "));
-  }
-
-  private static SSLContext trusting(Path caFile) throws Exception {
-    var trust = KeyStore.getInstance(KeyStore.getDefaultType());
-    trust.load(null, null);
-    try (var in = Files.newInputStream(caFile)) {
-      trust.setCertificateEntry("demo-ca",
-          java.security.cert.CertificateFactory.getInstance("X.509").generateCertificate(in));
-    }
-    var factory = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-    factory.init(trust);
-    var context = SSLContext.getInstance("TLS");
-    context.init(null, factory.getTrustManagers(), null);
-    return context;
   }
 }

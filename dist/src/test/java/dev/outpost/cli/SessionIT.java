@@ -165,7 +165,7 @@ class SessionIT {
     var context = javax.net.ssl.SSLContext.getInstance("TLSv1.3");
     context.init(null, new javax.net.ssl.TrustManager[] {TlsFiles.inFolder(root.resolve("relay-eu-1")).trustManager()}, null);
     try (var socket = context.getSocketFactory().createSocket("127.0.0.1", forwarder.target.get())) {
-      socket.getOutputStream().write((dev.outpost.relay.RelayWire.join(dev.outpost.relay.RelayWire.newToken()) + "\n")
+      socket.getOutputStream().write((dev.outpost.protocol.RelayWire.join(dev.outpost.protocol.RelayWire.newToken()) + "\n")
           .getBytes(StandardCharsets.US_ASCII));
       String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
       assertTrue(answer.startsWith("ERR"), answer);

@@ -24,15 +24,9 @@ import java.util.List;
 })
 public sealed interface RelayMessage {
   /**
-   * The version of the lines the ends and the relay exchange ({@code OUTPOST-RELAY 2 …}). 2: the
-   * relay's TLS ends at {@code PAIRED}, and the relay confirms each ticket ({@link Expected}).
-   */
-  int LINE_VERSION = 2;
-
-  /**
    * Relay → cloud, first message: its name, region, where the ends dial it, how many sessions it
-   * takes, and the line version it speaks (1 when missing: relays from before the field). The access
-   * server puts only relays of {@link #LINE_VERSION} in the pool.
+   * takes, and the {@link RelayWire} version it speaks (1 when missing: relays from before the
+   * field). The access server puts only relays of {@link RelayWire#VERSION} in the pool.
    */
   record Register(int v, String name, String region, List<String> endpoints, List<Integer> ports, int capacity,
                   int lineVersion) implements RelayMessage {

@@ -8,6 +8,7 @@ import dev.outpost.crypto.TlsFiles;
 import dev.outpost.protocol.Enrolment;
 import dev.outpost.protocol.EnrolmentToken;
 import dev.outpost.protocol.RelayMessage;
+import dev.outpost.protocol.RelayWire;
 import dev.outpost.protocol.Role;
 import dev.outpost.protocol.Wire;
 import dev.outpost.protocol.WireFormatException;
@@ -171,7 +172,7 @@ public final class RelayNode {
         return;
       }
       opened.send(Wire.toJsonString(new RelayMessage.Register(Wire.VERSION, config.relay().name(), config.relay().region(),
-          endpoints(), ports(), config.relay().maxSessions(), RelayMessage.LINE_VERSION)));
+          endpoints(), ports(), config.relay().maxSessions(), RelayWire.VERSION)));
       channel = opened;
       failures = 0;
       log.info("registered with the access server via {}", dialer.currentRoute());
@@ -236,13 +237,12 @@ public final class RelayNode {
       refusalSecond = second;
       refusalsThisSecond = 0;
     }
-    var open = channel;
-    if (open == null || ++refusalsThisSecond > REFUSALS_PER_SECOND) {
+    if (channel == null || ++refusalsThisSecond > REFUSALS_PER_SECOND) {
       suppressedRefusals++;
       return;
     }
-    open.send(Wire.toJsonString(new RelayMessage.Refused(refusal.sessionId(), refusal.address(), refusal.reason(),
-        refusal.at().toEpochMilli(), suppressedRefusals)));
+    send(new RelayMessage.Refused(refusal.sessionId(), refusal.address(), refusal.reason(), refusal.at().toEpochMilli(),
+        suppressedRefusals));
     suppressedRefusals = 0;
   }
 

@@ -11,7 +11,7 @@ import io.vertx.core.Vertx;
  *
  * <p>The access server announces each session with {@link #expect(Ticket)}. Each end connects with
  * TLS, presenting its certificate, and sends {@code OUTPOST-RELAY 2 JOIN <token>} (see
- * {@link RelayWire}); the relay finds the session by the token's SHA-256 and admits the connection
+ * {@link dev.outpost.protocol.RelayWire}); the relay finds the session by the token's SHA-256 and admits the connection
  * only if its certificate's key is one of the two the ticket binds, and only once per end. When
  * both ends are there, both get {@code PAIRED} and from then on the relay copies bytes both ways,
  * with backpressure and within the session's and the relay's bandwidth. The token is spent then.

@@ -1,5 +1,6 @@
 package dev.outpost.relay;
 
+import dev.outpost.protocol.RelayWire;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;

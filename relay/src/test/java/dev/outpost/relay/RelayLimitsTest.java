@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.outpost.protocol.RelayWire;
 import dev.outpost.relay.TestRelay.End;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.outpost.protocol.RelayWire;
 import dev.outpost.relay.TestRelay.End;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -4,6 +4,7 @@ import dev.outpost.crypto.CertificateAuthority;
 import dev.outpost.crypto.MachineKeys;
 import dev.outpost.crypto.Pem;
 import dev.outpost.crypto.TlsFiles;
+import dev.outpost.protocol.RelayWire;
 import dev.outpost.transport.session.impl.EngineSocket;
 import io.vertx.core.Vertx;
 import java.io.ByteArrayOutputStream;

@@ -115,20 +115,7 @@ final class AccessApi {
   }
 
   private static int limit(RoutingContext ctx) {
-    String given = ctx.queryParams().get("limit");
-    if (given == null) {
-      return 100;
-    }
-    int limit;
-    try {
-      limit = Integer.parseInt(given);
-    } catch (NumberFormatException e) {
-      limit = -1;
-    }
-    if (limit < 1 || limit > MAX_AUDIT) {
-      throw ClientError.badRequest("limit must be a whole number from 1 to " + MAX_AUDIT);
-    }
-    return limit;
+    return UserApi.limit(ctx, 100, MAX_AUDIT);
   }
 
   private void relays(RoutingContext ctx) {

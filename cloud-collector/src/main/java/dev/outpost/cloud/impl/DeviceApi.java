@@ -536,9 +536,9 @@ final class DeviceApi {
           ws.close((short) 1008, "registered twice");
           return;
         }
-        if (register.lineVersion() != dev.outpost.protocol.RelayMessage.LINE_VERSION) {
+        if (register.lineVersion() != dev.outpost.protocol.RelayWire.VERSION) {
           LOG.warn("relay {} ({}) speaks OUTPOST-RELAY {}, the ends OUTPOST-RELAY {}: not in the pool until it is upgraded",
-              register.name(), device.uid(), register.lineVersion(), dev.outpost.protocol.RelayMessage.LINE_VERSION);
+              register.name(), device.uid(), register.lineVersion(), dev.outpost.protocol.RelayWire.VERSION);
           ws.close((short) 1008, "relay line version " + register.lineVersion() + " unsupported, upgrade the relay");
           return;
         }

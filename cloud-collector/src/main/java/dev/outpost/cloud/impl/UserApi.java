@@ -533,19 +533,24 @@ final class UserApi {
   }
 
   private static int limit(RoutingContext ctx) {
+    return limit(ctx, DEFAULT_LIMIT, MAX_LIMIT);
+  }
+
+  /** The {@code limit} query parameter: 1 to {@code max}, {@code fallback} when absent; else 400. */
+  static int limit(RoutingContext ctx, int fallback, int max) {
     String text = ctx.queryParams().get("limit");
     if (text == null) {
-      return DEFAULT_LIMIT;
+      return fallback;
     }
     try {
       int limit = Integer.parseInt(text);
-      if (limit >= 1 && limit <= MAX_LIMIT) {
+      if (limit >= 1 && limit <= max) {
         return limit;
       }
     } catch (NumberFormatException e) {
       // answered below
     }
-    throw ClientError.badRequest("limit must be a whole number from 1 to " + MAX_LIMIT);
+    throw ClientError.badRequest("limit must be a whole number from 1 to " + max);
   }
 
   static byte[] body(RoutingContext ctx) {

@@ -1,7 +1,7 @@
 package dev.outpost.relay.impl;
 
 import dev.outpost.crypto.MachineKeys;
-import dev.outpost.relay.RelayWire;
+import dev.outpost.protocol.RelayWire;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.ssl.SslHandler;
@@ -41,7 +41,8 @@ final class Connection {
   }
 
   private final RelayVerticle relay;
-  final NetSocket socket;
+  /** Vert.x's server sockets are Netty connections; the relay uses their pipeline (messages as they come, leaving TLS). */
+  final NetSocketInternal socket;
   private final Promise<Void> closedPromise = Promise.promise();
   Phase phase = Phase.LINE;
   private Buffer pendingLine = Buffer.buffer();
@@ -66,18 +67,14 @@ final class Connection {
 
   Connection(RelayVerticle relay, NetSocket socket) {
     this.relay = relay;
-    this.socket = socket;
+    this.socket = (NetSocketInternal) socket;
     this.lastActivity = System.nanoTime();
   }
 
   void start(long handshakeTimeoutMs) {
-    if (socket instanceof NetSocketInternal internal) {
-      // Netty's buffers as they come out of TLS: once paired they go to the peer as they are,
-      // without the copy into a fresh heap buffer that Vert.x makes of each one for handler()
-      internal.messageHandler(this::receivedMessage);
-    } else {
-      socket.handler(this::received);
-    }
+    // Netty's buffers as they come: once paired they go to the peer as they are, without the copy
+    // into a fresh heap buffer that Vert.x makes of each one for handler()
+    socket.messageHandler(this::receivedMessage);
     socket.endHandler(v -> ended());
     socket.closeHandler(v -> closed());
     socket.exceptionHandler(e -> log.debug("relay connection {}: {}", socket.remoteAddress(), e.toString()));
@@ -221,13 +218,10 @@ final class Connection {
     peer = other;
     phase = Phase.PAIRED;
     lastActivity = System.nanoTime();
-    if (!(socket instanceof NetSocketInternal internal)) {
-      return Future.failedFuture(new IllegalStateException("not a Netty connection: cannot leave TLS"));
-    }
     // through the pipeline at once, past Vert.x's deferred flush: after the flush the PAIRED record
     // is encrypted and queued below the TLS handler, which goes before this event-loop task ends,
     // so no byte the end sends after reading PAIRED can reach it (earlier lines are ahead of it)
-    var context = internal.channelHandlerContext();
+    var context = socket.channelHandlerContext();
     var written = context.writeAndFlush(Unpooled.copiedBuffer(RelayWire.PAIRED + "\n", StandardCharsets.US_ASCII));
     if (context.pipeline().get(SslHandler.class) != null) {
       context.pipeline().remove(SslHandler.class);
@@ -279,11 +273,7 @@ final class Connection {
     }
     s.lastActivity = now;
     relay.relayed(length);
-    if (peer.socket instanceof NetSocketInternal internal) {
-      internal.writeMessage(data);
-    } else {
-      peer.socket.write(BufferInternal.buffer(data));
-    }
+    peer.socket.writeMessage(data);
     if (peer.socket.writeQueueFull()) {
       waitingForDrain = true;
       socket.pause();
@@ -384,14 +374,11 @@ final class Connection {
    */
   private void forceClose() {
     log.debug("relay: forcing {} closed", socket.remoteAddress());
-    if (socket instanceof NetSocketInternal internal) {
-      var pipeline = internal.channelHandlerContext().pipeline();
-      var first = pipeline.firstContext();
-      if (first != null) {
-        first.close();
-      } else {
-        internal.channelHandlerContext().channel().close();
-      }
+    var first = socket.channelHandlerContext().pipeline().firstContext();
+    if (first != null) {
+      first.close();
+    } else {
+      socket.channelHandlerContext().channel().close();
     }
   }
 

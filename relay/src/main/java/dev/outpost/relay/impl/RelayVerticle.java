@@ -1,10 +1,10 @@
 package dev.outpost.relay.impl;
 
 import dev.outpost.crypto.TlsFiles;
+import dev.outpost.protocol.RelayWire;
 import dev.outpost.relay.EndReason;
 import dev.outpost.relay.RelayConfig;
 import dev.outpost.relay.RelayLoad;
-import dev.outpost.relay.RelayWire;
 import dev.outpost.relay.SessionRecord;
 import dev.outpost.relay.Ticket;
 import dev.outpost.transport.VertxTls;

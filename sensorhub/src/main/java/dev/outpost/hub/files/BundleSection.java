@@ -29,16 +29,6 @@ public interface BundleSection {
 
   /** A section with fixed content. */
   static BundleSection of(String name, byte[] content) {
-    return new BundleSection() {
-      @Override
-      public String name() {
-        return name;
-      }
-
-      @Override
-      public byte[] content() {
-        return content.clone();
-      }
-    };
+    return lazy(name, content::clone);
   }
 }

@@ -1,8 +1,9 @@
 package dev.outpost.transport.session;
 
 import dev.outpost.crypto.MachineKeys;
+import dev.outpost.crypto.TlsFiles;
 import dev.outpost.protocol.RelayInfo;
-import dev.outpost.protocol.RelayMessage;
+import dev.outpost.protocol.RelayWire;
 import dev.outpost.transport.ProxyConfig;
 import dev.outpost.transport.impl.Route;
 import dev.outpost.transport.session.impl.EngineSocket;
@@ -34,10 +35,8 @@ import javax.net.ssl.X509TrustManager;
  * ({@link OperatorSession}, {@link DeviceSession}) that the relay passes on unread.
  */
 public final class RelayClient {
-  static final String HELLO = "OUTPOST-RELAY " + RelayMessage.LINE_VERSION + " ";
-  private static final int MAX_LINE = 512;
   private static final int PINGS = 3;
-  private static final String[] PROTOCOLS = {"TLSv1.3", "TLSv1.2"};
+  private static final String[] PROTOCOLS = TlsFiles.PROTOCOLS.toArray(String[]::new);
   private static final int MAX_RECORD_PLAINTEXT = 16_384;
 
   private RelayClient() {
@@ -55,10 +54,10 @@ public final class RelayClient {
       long best = Long.MAX_VALUE;
       for (int i = 0; i < PINGS; i++) {
         long start = System.nanoTime();
-        out.write((HELLO + "PING\n").getBytes(StandardCharsets.US_ASCII));
+        out.write((RelayWire.PING + "\n").getBytes(StandardCharsets.US_ASCII));
         out.flush();
         String answer = readLine(in);
-        if (!answer.startsWith("PONG")) {
+        if (!answer.startsWith(RelayWire.PONG)) {
           throw new IOException("relay " + relay.name() + " answered '" + answer + "' to PING");
         }
         best = Math.min(best, (System.nanoTime() - start) / 1_000);
@@ -77,16 +76,16 @@ public final class RelayClient {
                             Duration connectTimeout, Duration pairTimeout) throws IOException {
     var socket = dial(relay, proxy, credentials, connectTimeout);
     try {
-      socket.getOutputStream().write((HELLO + "JOIN " + token + "\n").getBytes(StandardCharsets.US_ASCII));
+      socket.getOutputStream().write((RelayWire.PREFIX + "JOIN " + token + "\n").getBytes(StandardCharsets.US_ASCII));
       socket.getOutputStream().flush();
       socket.setSoTimeout((int) Math.min(Integer.MAX_VALUE, pairTimeout.toMillis()));
       while (true) {
         String answer = readLine(socket.getInputStream());
-        if (answer.equals("PAIRED")) {
+        if (answer.equals(RelayWire.PAIRED)) {
           socket.setSoTimeout(0);
           return socket.detach();
         }
-        if (!answer.equals("WAIT")) {
+        if (!answer.equals(RelayWire.WAIT)) {
           throw new IOException("relay " + relay.name() + " refused the session: "
               + (answer.startsWith("ERR ") ? answer.substring(4) : answer));
         }
@@ -210,7 +209,7 @@ public final class RelayClient {
     }
   }
 
-  /** One line ending in LF, at most {@value #MAX_LINE} bytes, read byte by byte (what follows is not ours). */
+  /** One line ending in LF, at most {@link RelayWire#MAX_LINE_BYTES}, read byte by byte (what follows is not ours). */
   static String readLine(InputStream in) throws IOException {
     var line = new StringBuilder();
     while (true) {
@@ -221,8 +220,8 @@ public final class RelayClient {
       if (b == '\n') {
         return line.toString();
       }
-      if (line.length() >= MAX_LINE) {
-        throw new IOException("the relay sent a line longer than " + MAX_LINE + " bytes");
+      if (line.length() >= RelayWire.MAX_LINE_BYTES) {
+        throw new IOException("the relay sent a line longer than " + RelayWire.MAX_LINE_BYTES + " bytes");
       }
       line.append((char) b);
     }

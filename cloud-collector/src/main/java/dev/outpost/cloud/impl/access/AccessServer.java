@@ -217,7 +217,6 @@ public final class AccessServer {
     tryStart(session);
   }
 
-  /** A connector reports a session ended on its side (bytes as it counted them). */
   /**
    * The connector refused a stream inside one of its sessions: into that session's audit row (also
    * when the report comes after the session ended; another connector's report changes nothing).
@@ -226,6 +225,7 @@ public final class AccessServer {
     audit.streamRefused(refused.id(), connectorUid, refused.target(), refused.reason());
   }
 
+  /** A connector reports a session ended on its side (bytes as it counted them). */
   public void deviceEnded(String connectorUid, ChannelMessage.SessionEnded ended) {
     Session session = sessions.get(ended.id());
     if (session != null && session.device.uid().equals(connectorUid)) {
@@ -365,7 +365,6 @@ public final class AccessServer {
       }
       started = session.pending;
       session.pending = null;
-      session.confirmed = true;
       if (expected.error() == null) {
         // under the session's lock: an end() now comes after this, never between the check and the send
         links.send(session.device.uid(), new ChannelMessage.SessionStart(session.id, started.relay(), started.token()));
@@ -373,8 +372,7 @@ public final class AccessServer {
     }
     vertx.cancelTimer(session.confirmTimer);
     if (expected.error() != null) {
-      links.send(session.device.uid(), new ChannelMessage.SessionEnd(session.id, "the relay cannot take it"));
-      refuse(session, "relay " + relay + " cannot take the session: " + expected.error());
+      abandon(session, "the relay cannot take it", "relay " + relay + " cannot take the session: " + expected.error());
       return;
     }
     vertx.cancelTimer(session.timer);
@@ -385,15 +383,21 @@ public final class AccessServer {
   /** The relay did not confirm the ticket in time: the session is refused, and the relay told to drop it. */
   private void unconfirmed(Session session) {
     synchronized (session) {
-      if (session.confirmed || session.ended) {
-        return;
+      if (session.pending == null || session.ended) {
+        return; // answered meanwhile
       }
       session.pending = null;
     }
     var relay = session.relay;
     relays.relay(relay).ifPresent(r -> r.channel().accept(new RelayMessage.End(session.id, "not confirmed in time")));
-    links.send(session.device.uid(), new ChannelMessage.SessionEnd(session.id, "the relay did not confirm it"));
-    refuse(session, "relay " + relay + " did not confirm the session within " + RELAY_CONFIRM.toSeconds() + " s");
+    abandon(session, "the relay did not confirm it",
+        "relay " + relay + " did not confirm the session within " + RELAY_CONFIRM.toSeconds() + " s");
+  }
+
+  /** Refuses a session the connector was offered already: it is told to stop waiting for it. */
+  private void abandon(Session session, String toDevice, String reason) {
+    links.send(session.device.uid(), new ChannelMessage.SessionEnd(session.id, toDevice));
+    refuse(session, reason);
   }
 
   /** Refuses a session that has not started; the operator still learns why for a while. */
@@ -415,8 +419,7 @@ public final class AccessServer {
   private void expire(String id) {
     Session session = sessions.get(id);
     if (session != null && session.refused == null && (session.relay == null || session.relay.isEmpty())) {
-      links.send(session.device.uid(), new ChannelMessage.SessionEnd(id, "timed out before it started"));
-      refuse(session, "the session did not start within " + START_TIMEOUT.toSeconds() + " s");
+      abandon(session, "timed out before it started", "the session did not start within " + START_TIMEOUT.toSeconds() + " s");
     }
   }
 
@@ -472,10 +475,8 @@ public final class AccessServer {
     String refused;
     /** Null until chosen; empty while being chosen. */
     volatile String relay;
-    /** What the ends get once the relay confirmed the ticket; null before the relay is chosen and after. */
+    /** What the ends get once the relay confirmed the ticket; null before the relay is chosen and after it answered. */
     Started pending;
-    /** The relay holds the ticket and the ends were told. */
-    volatile boolean confirmed;
     long confirmTimer = -1;
     volatile boolean ended;
     long timer = -1;

@@ -5,9 +5,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetAddress;
 import java.net.Socket;
-import java.net.SocketAddress;
 import java.net.SocketException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -39,7 +37,7 @@ public final class EngineSocket extends LayeredSocket {
   private final OutputStream netOut;
   /** The socket's channel when it has one (made by {@link SocketChannel#open()}): records move through direct buffers. */
   private final SocketChannel channel;
-  /** Heap staging for the streams below, when reading with a timeout or writing without a channel. */
+  /** Heap staging for reads with a timeout over a channel (they go through the socket's stream). */
   private byte[] staging;
   private volatile int soTimeout;
   private final ReentrantLock readLock = new ReentrantLock();
@@ -74,8 +72,12 @@ public final class EngineSocket extends LayeredSocket {
     this.netIn = under.getInputStream();
     this.netOut = under.getOutputStream();
     // bytes a layer below read ahead (the relay link's TLS, see detach()) come first
-    byte[] early = under instanceof PrefixedSocket prefixed ? prefixed.takePrefix() : new byte[0];
-    var base = under instanceof PrefixedSocket prefixed ? prefixed.under : under;
+    byte[] early = new byte[0];
+    Socket base = under;
+    if (under instanceof PrefixedSocket prefixed) {
+      early = prefixed.takePrefix();
+      base = prefixed.under;
+    }
     this.channel = base.getChannel();
     this.soTimeout = under.getSoTimeout();
     int packet = engine.getSession().getPacketBufferSize();

@@ -4,20 +4,17 @@ import dev.outpost.crypto.CryptoException;
 import dev.outpost.crypto.MachineCertificates;
 import dev.outpost.crypto.MachineKeys;
 import dev.outpost.crypto.PeerIdentity;
-import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * The check of the other end's certificate during the handshake: its chain to exactly the
  * organisation's CA, valid now, the expected role, and the expected identity (the device's uid, or
  * the pin of the operator's key). Remembers what it accepted or why it refused.
  */
-final class PeerCheck extends X509ExtendedTrustManager {
+final class PeerCheck extends ConnectionFreeTrustManager {
   private final X509Certificate ca;
   private final String role;
   private final String what;
@@ -77,33 +74,11 @@ final class PeerCheck extends X509ExtendedTrustManager {
   }
 
   @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-    checkClientTrusted(chain, authType);
-  }
-
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    checkClientTrusted(chain, authType);
-  }
-
-  @Override
   public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
     if (expectedPin == null) {
       throw new CertificateException("the operator end is the TLS client; it checks no client certificates");
     }
     check(chain);
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-    checkServerTrusted(chain, authType);
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    checkServerTrusted(chain, authType);
   }
 
   @Override

@@ -2,11 +2,8 @@ package dev.outpost.transport.session.impl;
 
 import io.netty.handler.ssl.OpenSslCertificateException;
 import io.netty.internal.tcnative.CertificateVerifier;
-import java.net.Socket;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.X509ExtendedTrustManager;
 import javax.net.ssl.X509TrustManager;
 
 /**
@@ -14,7 +11,7 @@ import javax.net.ssl.X509TrustManager;
  * {@code bad_certificate} alert (as from the JDK) instead of {@code internal_error}, and can say
  * that its certificate was not accepted.
  */
-final class RejectingTrustManager extends X509ExtendedTrustManager {
+final class RejectingTrustManager extends ConnectionFreeTrustManager {
   private final X509TrustManager delegate;
 
   RejectingTrustManager(X509TrustManager delegate) {
@@ -37,28 +34,6 @@ final class RejectingTrustManager extends X509ExtendedTrustManager {
     } catch (CertificateException e) {
       throw rejected(e);
     }
-  }
-
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-    checkClientTrusted(chain, authType);
-  }
-
-  @Override
-  public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    checkClientTrusted(chain, authType);
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
-    checkServerTrusted(chain, authType);
-  }
-
-  @Override
-  public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-      throws CertificateException {
-    checkServerTrusted(chain, authType);
   }
 
   @Override

@@ -97,6 +97,13 @@ class EngineSocketTest {
     });
   }
 
+  /** Both handshakes at once, to their end. */
+  private static void handshake(Ends ends) throws Exception {
+    var server = serverHandshake(ends.server());
+    ends.client().startHandshake();
+    server.get(10, TimeUnit.SECONDS);
+  }
+
   private static byte[] readAll(InputStream in) throws IOException {
     var out = new ByteArrayOutputStream();
     in.transferTo(out);
@@ -109,13 +116,9 @@ class EngineSocketTest {
     assumeAvailable(provider);
     // outer: as to the relay (no client check here), inner: end to end, records that fit one outer record
     var outer = ends(provider, clientRaw, serverRaw, DEVICE, 16_384);
-    var server = serverHandshake(outer.server());
-    outer.client().startHandshake();
-    server.get(10, TimeUnit.SECONDS);
+    handshake(outer);
     var inner = ends(provider, outer.client(), outer.server(), DEVICE, 16_384 - 22);
-    server = serverHandshake(inner.server());
-    inner.client().startHandshake();
-    server.get(10, TimeUnit.SECONDS);
+    handshake(inner);
     assertEquals("TLSv1.3", inner.client().session().getProtocol());
     assertEquals(DEVICE, inner.clientCheck().accepted().uid());
     assertNotNull(inner.serverCheck().accepted());
@@ -179,9 +182,7 @@ class EngineSocketTest {
   void closeEndsABlockedReadAtBothEndsAndFreesTheEngine(TlsEngines provider) throws Exception {
     assumeAvailable(provider);
     var ends = ends(provider, clientRaw, serverRaw, DEVICE, 16_384);
-    var server = serverHandshake(ends.server());
-    ends.client().startHandshake();
-    server.get(10, TimeUnit.SECONDS);
+    handshake(ends);
     var blockedRead = CompletableFuture.supplyAsync(() -> {
       try {
         return ends.client().getInputStream().read();
@@ -230,9 +231,7 @@ class EngineSocketTest {
          var serverUnder = channelListener.accept()) {
       var ends = ends(provider, clientUnder, serverUnder, DEVICE, 16_384);
       ends.client().decryptRecordByRecord();
-      var server = serverHandshake(ends.server());
-      ends.client().startHandshake();
-      server.get(10, TimeUnit.SECONDS);
+      handshake(ends);
 
       // the line and raw bytes behind it are all there before the client reads: one read takes both
       var raw = new byte[50_000]; // within the socket buffers: this thread writes it before it reads
@@ -248,9 +247,7 @@ class EngineSocketTest {
 
       // and a new TLS layer runs over what is left, its first flight possibly read ahead already
       var inner = ends(provider, serverRawSide, clientRawSide, DEVICE, 16_384);
-      var innerServer = serverHandshake(inner.server());
-      inner.client().startHandshake();
-      innerServer.get(10, TimeUnit.SECONDS);
+      handshake(inner);
       inner.client().getOutputStream().write("through".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
       assertEquals("through", new String(inner.server().getInputStream().readNBytes(7),
           java.nio.charset.StandardCharsets.US_ASCII));
@@ -263,9 +260,7 @@ class EngineSocketTest {
     assumeAvailable(provider);
     var ends = ends(provider, clientRaw, serverRaw, DEVICE, 16_384);
     ends.client().decryptRecordByRecord();
-    var server = serverHandshake(ends.server());
-    ends.client().startHandshake();
-    server.get(10, TimeUnit.SECONDS);
+    handshake(ends);
     ends.server().getOutputStream().write("PAIRED\nand more".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
     assertEquals("PAIRED", readLine(ends.client().getInputStream()));
     var refused = assertThrows(SSLException.class, () -> ends.client().detach());

@@ -1,11 +1,10 @@
-package dev.outpost.relay;
+package dev.outpost.protocol;
 
-import dev.outpost.protocol.RelayMessage;
 import java.security.SecureRandom;
 import java.util.Base64;
 
 /**
- * The relay's wire lines, for the ends that dial it and for tests. After the TLS handshake an end
+ * The relay's wire lines, for the relay, the ends that dial it, and tests. After the TLS handshake an end
  * sends one request line; the relay answers with lines until the pair is made. The relay's TLS
  * ends with the record that carries {@code PAIRED} (no close_notify): from the next byte on, both
  * connections carry the two ends' own end-to-end TLS records, which the relay passes on unread.
@@ -23,11 +22,16 @@ import java.util.Base64;
  * relay's handshake timeout.
  */
 public final class RelayWire {
+  /**
+   * The version of these lines. 2: the relay's TLS ends at {@code PAIRED}, and the relay confirms
+   * each ticket to the access server ({@link RelayMessage.Expected}). Relays register theirs.
+   */
+  public static final int VERSION = 2;
   /** The protocol name and version every request starts with. */
-  public static final String PREFIX = "OUTPOST-RELAY " + RelayMessage.LINE_VERSION + " ";
+  public static final String PREFIX = "OUTPOST-RELAY " + VERSION + " ";
   /** What every version's request lines start with. */
   public static final String PROTOCOL = "OUTPOST-RELAY ";
-  /** The longest request line, newline included. */
+  /** The longest line either way, newline included. */
   public static final int MAX_LINE_BYTES = 512;
   /** The longest token: what fits in a JOIN line. */
   public static final int MAX_TOKEN_LENGTH = MAX_LINE_BYTES - PREFIX.length() - "JOIN \n".length();
@@ -52,7 +56,7 @@ public final class RelayWire {
   /** Not a request line of this protocol: garbage, too long. */
   public static final String ERR_BAD_REQUEST = "ERR bad request";
   /** A request line of another version of this protocol (an end older or newer than the relay). */
-  public static final String ERR_VERSION = "ERR this relay speaks OUTPOST-RELAY " + RelayMessage.LINE_VERSION;
+  public static final String ERR_VERSION = "ERR this relay speaks OUTPOST-RELAY " + VERSION;
   /** The relay has its maximum of sessions. */
   public static final String ERR_BUSY = "ERR busy";
   /** The other end did not arrive within the pair timeout, or the request line not within the handshake timeout. */
