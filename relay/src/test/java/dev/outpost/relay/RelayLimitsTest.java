@@ -67,6 +67,27 @@ class RelayLimitsTest {
     assertEquals(MB, site.record("s-close").bytesOperatorToDevice());
   }
 
+  /**
+   * All of it fits in the sockets' buffers, so the relay sees the sender's close while the limit
+   * holds most of the bytes back: the close must wait behind them.
+   */
+  @Test
+  void aCloseRightBehindTheBytesWaitsForThem() throws Exception {
+    site = new TestRelay(dir, c -> c);
+    int size = 256 * 1024;
+    var ends = site.pair("s-behind", site.machine("operator"), site.machine("device"), 512 * 1024);
+    byte[] data = RelayPairingTest.data(size, 11);
+
+    ends[0].out.write(data);
+    ends[0].out.flush();
+    ends[0].close();
+
+    assertArrayEquals(data, ends[1].readExactly(size));
+    assertTrue(ends[1].closedWithin(Duration.ofSeconds(5)), "the device's end is closed after the last byte");
+    await().atMost(Duration.ofSeconds(5)).until(() -> site.record("s-behind") != null);
+    assertEquals(size, site.record("s-behind").bytesOperatorToDevice());
+  }
+
   @Test
   void aTicketCannotGetMoreThanTheRelaysSessionLimit() throws Exception {
     site = new TestRelay(dir, c -> c.withLimits(null, 2L * MB, null));

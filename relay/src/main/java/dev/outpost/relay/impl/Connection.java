@@ -57,6 +57,8 @@ final class Connection {
   private boolean waitingForDrain;
   /** Reading is paused until the bandwidth allows more. */
   private long throttleTimer = -1;
+  /** Both ends were told PAIRED and this one's bytes go to the peer. */
+  private boolean forwarding;
 
   private boolean closing;
   boolean closed;
@@ -245,12 +247,16 @@ final class Connection {
         resumeIfAllowed();
       }
     });
+    forwarding = true;
     var held = early;
     early = null;
     if (held != null && held.length() > 0) {
       forward(held);
     }
     resumeIfAllowed();
+    if (closed) {
+      ended(); // it closed before forwarding began: its last bytes were handed on just now
+    }
   }
 
   private void forward(Buffer data) {
@@ -276,13 +282,22 @@ final class Connection {
     peer.socket.writeMessage(data);
     if (peer.socket.writeQueueFull()) {
       waitingForDrain = true;
-      socket.pause();
+      stopReading();
     }
     long pause = Math.max(s.bucket.take(length, now), relay.totalBucket().take(length, now));
     if (pause > 0 && throttleTimer < 0) {
-      socket.pause();
+      stopReading();
       throttleTimer = relay.vertx().setTimer(millis(pause), id -> throttled());
     }
+  }
+
+  /**
+   * Stops reading from the socket: what the end sends next stays in the kernel, and TCP holds the
+   * end back. Not {@code NetSocket.pause()}: under it Vert.x reads on into a queue, and a close
+   * read there is reported before the bytes queued ahead of it are handed on.
+   */
+  private void stopReading() {
+    socket.channelHandlerContext().channel().config().setAutoRead(false);
   }
 
   private void throttled() {
@@ -299,16 +314,21 @@ final class Connection {
     }
   }
 
-  /** Resumes reading unless a reason to pause holds; also after a close, so that the bytes read before it go on. */
+  /**
+   * Reads again unless a reason to pause holds. The first time also ends the pause of the waiting
+   * phase, handing on the bytes Vert.x held during it (which may pause again, and Vert.x may turn
+   * reading on as its queue empties: the flags decide last).
+   */
   private void resumeIfAllowed() {
     if (!waitingForDrain && throttleTimer < 0) {
       socket.resume();
     }
+    socket.channelHandlerContext().channel().config().setAutoRead(!waitingForDrain && throttleTimer < 0);
   }
 
   /** The client's end of the stream: everything it sent has been handled. */
   private void ended() {
-    if (phase == Phase.PAIRED && !endHandled) {
+    if (phase == Phase.PAIRED && forwarding && !endHandled) {
       endHandled = true;
       relay.endClosed(this);
       // everything this end sent has been handed to the peer: let it drain, then close it

@@ -398,9 +398,12 @@ final class RelayVerticle extends VerticleBase {
     session.bucket = new TokenBucket(session.bytesPerSecond, now);
     var operatorTold = session.operator.pairWith(session.device);
     var deviceTold = session.device.pairWith(session.operator);
-    Future.all(operatorTold, deviceTold).onSuccess(both -> {
-      // a failed write closes its connection, and the close ends the session
-      if (!session.stopForwarding) {
+    Future.all(operatorTold, deviceTold).onComplete(both -> {
+      if (both.failed()) {
+        // a failed write closes its connection, and the close ends the session; the other end goes too
+        session.operator.close(FORCE_CLOSE_AFTER_MS);
+        session.device.close(FORCE_CLOSE_AFTER_MS);
+      } else if (!session.stopForwarding) {
         session.operator.startForwarding();
         session.device.startForwarding();
       }
