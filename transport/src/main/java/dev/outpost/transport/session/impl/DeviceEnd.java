@@ -36,10 +36,10 @@ final class DeviceEnd extends Mux implements DeviceSession {
           + " was opened; stream ids must increase");
     }
     highest = id;
-    if (frame.payload().length > HostPort.MAX_LENGTH * 4) {
-      throw new MuxProtocolException("OPEN for stream " + id + " with a target of " + frame.payload().length + " bytes");
+    if (frame.length() > HostPort.MAX_LENGTH * 4) {
+      throw new MuxProtocolException("OPEN for stream " + id + " with a target of " + frame.length() + " bytes");
     }
-    var text = new String(frame.payload(), StandardCharsets.UTF_8);
+    var text = new String(frame.payload(), 0, frame.length(), StandardCharsets.UTF_8);
     var stream = new MuxStream(this, id, text);
     HostPort target;
     try {

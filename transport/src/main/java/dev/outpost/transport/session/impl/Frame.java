@@ -1,11 +1,16 @@
 package dev.outpost.transport.session.impl;
 
+import java.util.Arrays;
+
 /**
  * One frame of the multiplexing protocol that runs inside the end-to-end TLS channel:
  * {@code [type u8][stream u32][length u32][payload]}, integers big-endian. Stream 0 is the session
  * itself (HELLO, PING, PONG, and RESET as the session's goodbye); every other frame names a stream.
+ *
+ * <p>The payload is the first {@code length} bytes of {@code payload}: DATA frames carry a
+ * {@link Payloads pooled} array, every other frame an array of exactly its length.
  */
-record Frame(int type, int stream, byte[] payload) {
+record Frame(int type, int stream, byte[] payload, int length) {
   static final int HEADER_BYTES = 9;
   /** The largest payload of any frame; larger ones end the session. */
   static final int MAX_PAYLOAD = 64 * 1024;
@@ -48,12 +53,28 @@ record Frame(int type, int stream, byte[] payload) {
     };
   }
 
+  Frame {
+    if (length < 0 || length > payload.length) {
+      throw new IllegalArgumentException("length " + length + " of a " + payload.length + "-byte array");
+    }
+  }
+
+  /** A frame whose payload is all of {@code payload}. */
+  Frame(int type, int stream, byte[] payload) {
+    this(type, stream, payload, payload.length);
+  }
+
+  /** The payload's bytes in an array of their own. */
+  byte[] content() {
+    return length == payload.length ? payload : Arrays.copyOf(payload, length);
+  }
+
   static Frame empty(int type, int stream) {
     return new Frame(type, stream, new byte[0]);
   }
 
   @Override
   public String toString() {
-    return name(type) + "(stream " + stream + ", " + payload.length + " bytes)";
+    return name(type) + "(stream " + stream + ", " + length + " bytes)";
   }
 }

@@ -39,14 +39,14 @@ final class FrameReader {
       throw new MuxProtocolException(Frame.name(type) + " frame of " + length + " bytes on stream " + stream
           + ", at most " + Frame.MAX_PAYLOAD + " allowed");
     }
-    var payload = new byte[(int) length];
+    var payload = type == Frame.DATA ? Payloads.take() : new byte[(int) length];
     try {
-      in.readFully(payload);
+      in.readFully(payload, 0, (int) length);
     } catch (EOFException e) {
       throw new MuxProtocolException("the connection ended inside a " + Frame.name(type) + " frame of " + length
           + " bytes");
     }
-    return new Frame(type, stream, payload);
+    return new Frame(type, stream, payload, (int) length);
   }
 
   /** Reads and drops everything until the end of the connection (after the session ended). */

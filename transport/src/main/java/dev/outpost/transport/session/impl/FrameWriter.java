@@ -18,12 +18,12 @@ final class FrameWriter {
   }
 
   void write(Frame frame) throws IOException {
-    int length = frame.payload().length;
+    int length = frame.length();
     header[0] = (byte) frame.type();
     putInt(1, frame.stream());
     putInt(5, length);
     out.write(header);
-    out.write(frame.payload());
+    out.write(frame.payload(), 0, length);
   }
 
   void flush() throws IOException {

@@ -195,7 +195,7 @@ public abstract class Mux implements Session {
       case Frame.HELLO -> throw new MuxProtocolException("a second HELLO");
       case Frame.PING -> {
         requireSession(frame, PING_BYTES);
-        send(new Frame(Frame.PONG, 0, frame.payload()), true);
+        send(new Frame(Frame.PONG, 0, frame.content()), true);
       }
       case Frame.PONG -> requireSession(frame, PING_BYTES);
       case Frame.OPEN -> {
@@ -224,9 +224,11 @@ public abstract class Mux implements Session {
         if (stream != null) {
           if (frame.type() == Frame.DATA) {
             activity();
-            received.add(frame.payload().length);
+            received.add(frame.length());
           }
           stream.onFrame(frame);
+        } else if (frame.type() == Frame.DATA) {
+          Payloads.give(frame.payload()); // the stream ended here: its bytes are dropped
         }
       }
     }
@@ -237,7 +239,7 @@ public abstract class Mux implements Session {
       throw new MuxProtocolException("expected HELLO first, got " + frame);
     }
     requireSession(frame, HELLO_BYTES);
-    var payload = ByteBuffer.wrap(frame.payload());
+    var payload = ByteBuffer.wrap(frame.payload(), 0, frame.length());
     int version = payload.get() & 0xff;
     int window = payload.getInt();
     if (version != VERSION) {
@@ -266,8 +268,8 @@ public abstract class Mux implements Session {
     if (frame.stream() != 0) {
       throw new MuxProtocolException(Frame.name(frame.type()) + " on stream " + frame.stream() + "; it belongs to stream 0");
     }
-    if (frame.payload().length != length) {
-      throw new MuxProtocolException(Frame.name(frame.type()) + " of " + frame.payload().length + " bytes; "
+    if (frame.length() != length) {
+      throw new MuxProtocolException(Frame.name(frame.type()) + " of " + frame.length() + " bytes; "
           + length + " expected");
     }
   }
@@ -279,11 +281,11 @@ public abstract class Mux implements Session {
   }
 
   static String text(Frame frame) throws MuxProtocolException {
-    if (frame.payload().length > MAX_REASON_BYTES) {
-      throw new MuxProtocolException(Frame.name(frame.type()) + " with a text of " + frame.payload().length
+    if (frame.length() > MAX_REASON_BYTES) {
+      throw new MuxProtocolException(Frame.name(frame.type()) + " with a text of " + frame.length()
           + " bytes; at most " + MAX_REASON_BYTES);
     }
-    return new String(frame.payload(), StandardCharsets.UTF_8);
+    return new String(frame.payload(), 0, frame.length(), StandardCharsets.UTF_8);
   }
 
   static byte[] text(String reason) {
@@ -317,12 +319,15 @@ public abstract class Mux implements Session {
     }
   }
 
-  /** Queues stream data, counted as sent. */
-  final boolean sendData(int stream, byte[] data) {
-    if (!send(new Frame(Frame.DATA, stream, data), false)) {
+  /**
+   * Queues stream data, counted as sent: the first {@code length} bytes of a {@link Payloads pooled}
+   * array, which the session owns from here on (it goes back to the pool once written).
+   */
+  final boolean sendData(int stream, byte[] data, int length) {
+    if (!send(new Frame(Frame.DATA, stream, data, length), false)) {
       return false;
     }
-    sent.add(data.length);
+    sent.add(length);
     activity();
     return true;
   }
@@ -356,6 +361,9 @@ public abstract class Mux implements Session {
       Frame frame;
       while ((frame = next()) != null) {
         writer.write(frame);
+        if (frame.type() == Frame.DATA) {
+          Payloads.give(frame.payload());
+        }
         if (queueEmpty()) {
           writer.flush();
         }

@@ -12,7 +12,6 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
@@ -35,9 +34,10 @@ final class MuxStream implements SessionStream {
   private final int window;
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
-  private final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
+  /** DATA frames received and not yet read, in order; their payloads go back to the pool once read. */
+  private final ArrayDeque<Frame> inbound = new ArrayDeque<>();
   private final InputStream input = new In();
-  private final OutputStream output = new Out();
+  private final Out output = new Out();
   private boolean opened;
   private String refusal;
   private int headOffset;
@@ -66,14 +66,16 @@ final class MuxStream implements SessionStream {
 
   void onFrame(Frame frame) throws MuxProtocolException {
     switch (frame.type()) {
-      case Frame.DATA -> onData(frame.payload());
+      case Frame.DATA -> onData(frame);
       case Frame.FIN -> onFin(frame);
       case Frame.WINDOW -> onWindow(frame);
       default -> throw new IllegalArgumentException("not a stream frame: " + frame);
     }
   }
 
-  private void onData(byte[] data) throws MuxProtocolException {
+  private void onData(Frame data) throws MuxProtocolException {
+    int length = data.length();
+    boolean kept = false;
     lock.lock();
     try {
       if (!opened) {
@@ -82,24 +84,28 @@ final class MuxStream implements SessionStream {
       if (finReceived) {
         throw new MuxProtocolException("DATA on stream " + id + " after its FIN");
       }
-      if (data.length > receiveWindow) {
-        throw new MuxProtocolException("stream " + id + " sent " + data.length + " bytes with only " + receiveWindow
+      if (length > receiveWindow) {
+        throw new MuxProtocolException("stream " + id + " sent " + length + " bytes with only " + receiveWindow
             + " bytes of window left");
       }
-      receiveWindow -= data.length;
-      bytesReceived += data.length;
-      if (endReason == null && data.length > 0) {
+      receiveWindow -= length;
+      bytesReceived += length;
+      if (endReason == null && length > 0) {
         inbound.add(data);
-        buffered += data.length;
+        kept = true;
+        buffered += length;
         changed.signalAll();
       }
     } finally {
       lock.unlock();
+      if (!kept) {
+        Payloads.give(data.payload());
+      }
     }
   }
 
   private void onFin(Frame frame) throws MuxProtocolException {
-    if (frame.payload().length != 0) {
+    if (frame.length() != 0) {
       throw new MuxProtocolException("FIN on stream " + id + " with a payload");
     }
     boolean done;
@@ -123,8 +129,8 @@ final class MuxStream implements SessionStream {
   }
 
   private void onWindow(Frame frame) throws MuxProtocolException {
-    if (frame.payload().length != 4) {
-      throw new MuxProtocolException("WINDOW on stream " + id + " of " + frame.payload().length + " bytes; 4 expected");
+    if (frame.length() != 4) {
+      throw new MuxProtocolException("WINDOW on stream " + id + " of " + frame.length() + " bytes; 4 expected");
     }
     int credit = ByteBuffer.wrap(frame.payload()).getInt();
     if (credit <= 0) {
@@ -150,7 +156,7 @@ final class MuxStream implements SessionStream {
   /** OPENED or REFUSED for this stream (operator end). */
   void onAnswer(Frame frame) throws MuxProtocolException {
     var reason = frame.type() == Frame.REFUSED ? Mux.text(frame) : null;
-    if (reason == null && frame.payload().length != 0) {
+    if (reason == null && frame.length() != 0) {
       throw new MuxProtocolException("OPENED on stream " + id + " with a payload");
     }
     lock.lock();
@@ -265,6 +271,7 @@ final class MuxStream implements SessionStream {
       }
       endReason = reason;
       wasOpened = opened;
+      inbound.forEach(data -> Payloads.give(data.payload()));
       inbound.clear();
       buffered = 0;
       toClose = attached;
@@ -389,13 +396,16 @@ final class MuxStream implements SessionStream {
   /** Local socket to the other end, until the local side ends (FIN) or fails (reset). */
   private void up(Socket local) {
     Thread.currentThread().setName(mux.name + "-stream-" + id + "-up");
-    var buffer = new byte[Frame.MAX_PAYLOAD];
+    var buffer = Payloads.take();
     try {
       var in = local.getInputStream();
       int n;
       while ((n = in.read(buffer)) >= 0) {
-        output.write(buffer, 0, n);
+        if (output.handOver(buffer, n)) {
+          buffer = Payloads.take();
+        }
       }
+      Payloads.give(buffer);
       output.close();
     } catch (IOException e) {
       reset(localName() + " failed: " + e.getMessage());
@@ -404,13 +414,8 @@ final class MuxStream implements SessionStream {
 
   /** The other end to the local socket, until the other end ends (half close passed on) or fails. */
   private void down(Socket local) {
-    var buffer = new byte[Frame.MAX_PAYLOAD];
     try {
-      var out = local.getOutputStream();
-      int n;
-      while ((n = input.read(buffer)) >= 0) {
-        out.write(buffer, 0, n);
-      }
+      input.transferTo(local.getOutputStream());
       local.shutdownOutput();
     } catch (IOException e) {
       reset(localName() + " failed: " + e.getMessage());
@@ -442,48 +447,105 @@ final class MuxStream implements SessionStream {
         return 0;
       }
       int copied = 0;
-      int grant = 0;
+      int grant;
       lock.lock();
       try {
-        while (buffered == 0 && !finReceived && endReason == null) {
-          changed.await();
-        }
-        if (endReason != null && !CLOSED.equals(endReason)) {
-          throw ended();
-        }
-        if (buffered == 0) {
+        if (!awaitBytes()) {
           return -1;
         }
         while (copied < len && buffered > 0) {
           var head = inbound.peek();
-          int n = Math.min(len - copied, head.length - headOffset);
-          System.arraycopy(head, headOffset, b, off + copied, n);
+          int n = Math.min(len - copied, head.length() - headOffset);
+          System.arraycopy(head.payload(), headOffset, b, off + copied, n);
           copied += n;
           headOffset += n;
           buffered -= n;
-          if (headOffset == head.length) {
+          if (headOffset == head.length()) {
             inbound.poll();
+            Payloads.give(head.payload());
             headOffset = 0;
           }
         }
-        if (!finReceived) {
-          consumedUnacked += copied;
-          if (consumedUnacked >= window / 2) {
-            grant = consumedUnacked;
-            consumedUnacked = 0;
-            receiveWindow += grant;
+        grant = consumed(copied);
+      } finally {
+        lock.unlock();
+      }
+      grant(grant);
+      return copied;
+    }
+
+    /**
+     * Writes each received payload straight to {@code out} (no copy in between) until the other
+     * end's FIN; the bytes being written count as read once they are out.
+     */
+    @Override
+    public long transferTo(OutputStream out) throws IOException {
+      long total = 0;
+      while (true) {
+        Frame head;
+        int from;
+        lock.lock();
+        try {
+          if (!awaitBytes()) {
+            return total;
           }
+          head = inbound.poll();
+          from = headOffset;
+          headOffset = 0;
+          buffered -= head.length() - from;
+        } finally {
+          lock.unlock();
+        }
+        int n = head.length() - from;
+        out.write(head.payload(), from, n);
+        Payloads.give(head.payload());
+        total += n;
+        int grant;
+        lock.lock();
+        try {
+          grant = endReason == null ? consumed(n) : 0;
+        } finally {
+          lock.unlock();
+        }
+        grant(grant);
+      }
+    }
+
+    /** Under the lock: waits for bytes; false at the other end's FIN, an exception if the stream ended otherwise. */
+    private boolean awaitBytes() throws IOException {
+      try {
+        while (buffered == 0 && !finReceived && endReason == null) {
+          changed.await();
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
         throw new InterruptedIOException("interrupted while reading stream " + id);
-      } finally {
-        lock.unlock();
       }
-      if (grant > 0) {
-        mux.send(new Frame(Frame.WINDOW, id, ByteBuffer.allocate(4).putInt(grant).array()), true);
+      if (endReason != null && !CLOSED.equals(endReason)) {
+        throw ended();
       }
-      return copied;
+      return buffered > 0;
+    }
+
+    /** Under the lock: counts {@code n} bytes as read; the credit to give back now (0: not yet, or no more after FIN). */
+    private int consumed(int n) {
+      if (finReceived) {
+        return 0;
+      }
+      consumedUnacked += n;
+      if (consumedUnacked < window / 2) {
+        return 0;
+      }
+      int grant = consumedUnacked;
+      consumedUnacked = 0;
+      receiveWindow += grant;
+      return grant;
+    }
+
+    private void grant(int credit) {
+      if (credit > 0) {
+        mux.send(new Frame(Frame.WINDOW, id, ByteBuffer.allocate(4).putInt(credit).array()), true);
+      }
     }
 
     @Override
@@ -502,31 +564,62 @@ final class MuxStream implements SessionStream {
     public void write(byte[] b, int off, int len) throws IOException {
       Objects.checkFromIndexSize(off, len, b.length);
       while (len > 0) {
-        lock.lock();
-        try {
-          while (sendCredit == 0 && endReason == null && !finSent) {
-            changed.await();
-          }
-          if (endReason != null) {
-            throw ended();
-          }
-          if (finSent) {
-            throw new IOException("the output of stream " + id + " to " + target + " is closed");
-          }
-          int n = (int) Math.min(Math.min(len, sendCredit), Frame.MAX_PAYLOAD);
-          if (!mux.sendData(id, Arrays.copyOfRange(b, off, off + n))) {
-            throw new IOException("stream " + id + " to " + target + ": the session is ending");
-          }
-          sendCredit -= n;
-          bytesSent += n;
-          off += n;
-          len -= n;
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new InterruptedIOException("interrupted while writing stream " + id);
-        } finally {
-          lock.unlock();
+        int n = send(b, off, len, false);
+        off += n;
+        len -= n;
+      }
+    }
+
+    /**
+     * Sends the first {@code length} bytes of a {@link Payloads pooled} array: true if the array
+     * went as it is (the session owns it now), false if the credit cut it and its bytes went as
+     * copies (the caller keeps it).
+     */
+    boolean handOver(byte[] pooled, int length) throws IOException {
+      int sent = send(pooled, 0, length, true);
+      if (sent == length) {
+        return true;
+      }
+      write(pooled, sent, length - sent);
+      return false;
+    }
+
+    /**
+     * Sends what the credit allows of {@code b[off, off + len)} (waiting for some) as one DATA
+     * frame, and returns how many bytes that was. With {@code whole}, an {@code off} of 0, and all
+     * of it allowed, {@code b} itself is the payload; otherwise a pooled copy.
+     */
+    private int send(byte[] b, int off, int len, boolean whole) throws IOException {
+      lock.lock();
+      try {
+        while (sendCredit == 0 && endReason == null && !finSent) {
+          changed.await();
         }
+        if (endReason != null) {
+          throw ended();
+        }
+        if (finSent) {
+          throw new IOException("the output of stream " + id + " to " + target + " is closed");
+        }
+        int n = (int) Math.min(Math.min(len, sendCredit), Frame.MAX_PAYLOAD);
+        byte[] payload;
+        if (whole && off == 0 && n == len) {
+          payload = b;
+        } else {
+          payload = Payloads.take();
+          System.arraycopy(b, off, payload, 0, n);
+        }
+        if (!mux.sendData(id, payload, n)) {
+          throw new IOException("stream " + id + " to " + target + ": the session is ending");
+        }
+        sendCredit -= n;
+        bytesSent += n;
+        return n;
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new InterruptedIOException("interrupted while writing stream " + id);
+      } finally {
+        lock.unlock();
       }
     }
 

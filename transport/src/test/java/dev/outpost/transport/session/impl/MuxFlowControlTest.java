@@ -64,8 +64,8 @@ class MuxFlowControlTest {
         Frame frame;
         while ((frame = raw.next()) != null) {
           if (frame.type() == Frame.DATA) {
-            arrived.addAndGet(frame.payload().length);
-            largestFrame.accumulateAndGet(frame.payload().length, Math::max);
+            arrived.addAndGet(frame.length());
+            largestFrame.accumulateAndGet(frame.length(), Math::max);
           }
         }
       } catch (IOException e) {

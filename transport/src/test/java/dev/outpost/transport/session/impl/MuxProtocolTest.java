@@ -110,7 +110,7 @@ class MuxProtocolTest {
   private void expect(int type, int stream, String payload) throws IOException {
     var frame = raw.next();
     assertEquals(Frame.name(type) + " " + stream + " " + payload,
-        Frame.name(frame.type()) + " " + frame.stream() + " " + new String(frame.payload(), StandardCharsets.UTF_8));
+        Frame.name(frame.type()) + " " + frame.stream() + " " + new String(frame.content(), StandardCharsets.UTF_8));
   }
 
   interface Steps {
@@ -229,7 +229,7 @@ class MuxProtocolTest {
     do {
       frame = raw.nextAny();
     } while (frame.type() != Frame.PONG);
-    assertArrayEquals(payload, frame.payload());
+    assertArrayEquals(payload, frame.content());
   }
 
   @Test

@@ -84,7 +84,7 @@ final class RawEnd implements AutoCloseable {
         throw new AssertionError("the connection ended without a goodbye");
       }
       if (frame.type() == Frame.RESET && frame.stream() == 0) {
-        var reason = new String(frame.payload(), StandardCharsets.UTF_8);
+        var reason = new String(frame.content(), StandardCharsets.UTF_8);
         if (reader.read() != null) {
           throw new AssertionError("frames after the goodbye");
         }
