@@ -385,13 +385,13 @@ public final class EngineSocket extends LayeredSocket {
     outNet.clear();
   }
 
-  private void write(byte[] b, int off, int len) throws IOException {
+  /** Encrypts and sends all remaining bytes of {@code src}, in records of at most {@code maxRecordPlaintext}. */
+  private void write(ByteBuffer src) throws IOException {
     writeLock.lock();
     try {
       if (outputShut || closed) {
         throw new SocketException("the TLS connection is closed for writing");
       }
-      var src = ByteBuffer.wrap(b, off, len);
       while (src.hasRemaining()) {
         int end = src.position() + Math.min(src.remaining(), maxRecordPlaintext);
         var record = src.duplicate().limit(end);
@@ -563,16 +563,26 @@ public final class EngineSocket extends LayeredSocket {
     }
   }
 
-  private final class Output extends OutputStream {
+  private final class Output extends OutputStream implements BufferSink {
     @Override
     public void write(int b) throws IOException {
-      EngineSocket.this.write(new byte[] {(byte) b}, 0, 1);
+      EngineSocket.this.write(ByteBuffer.wrap(new byte[] {(byte) b}));
     }
 
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
       java.util.Objects.checkFromIndexSize(off, len, b.length);
-      EngineSocket.this.write(b, off, len);
+      EngineSocket.this.write(ByteBuffer.wrap(b, off, len));
+    }
+
+    @Override
+    public void write(ByteBuffer src) throws IOException {
+      EngineSocket.this.write(src);
+    }
+
+    @Override
+    public boolean prefersDirect() {
+      return channel != null;
     }
 
     @Override
