@@ -46,6 +46,12 @@ public final class EngineSocket extends LayeredSocket {
   private final Output output = new Output();
   /** Ciphertext received, not yet decrypted (read side, under readLock). */
   private ByteBuffer inNet;
+  /**
+   * Where the records not yet decrypted begin in {@link #inNet} (they end at its position): the
+   * engine takes one record per unwrap, and moving the rest to the front after each would copy a
+   * read's bytes over again; they move only before the next read from the socket.
+   */
+  private int inNetStart;
   /** Plaintext decrypted, not yet read (read side, under readLock). */
   private ByteBuffer inApp;
   /** Ciphertext made, not yet sent (write side, under writeLock). */
@@ -147,10 +153,11 @@ public final class EngineSocket extends LayeredSocket {
       if (!recordByRecord || inApp.position() > 0 || plaintextHeld || outNet.position() > 0) {
         throw new SSLException("cannot leave TLS here: " + inApp.position() + " decrypted bytes unread");
       }
-      inNet.flip();
+      inNet.flip().position(inNetStart);
       var rest = new byte[inNet.remaining()];
       inNet.get(rest);
       inNet.clear();
+      inNetStart = 0;
       closed = true;
       outputShut = true;
       inputDone = true;
@@ -194,15 +201,21 @@ public final class EngineSocket extends LayeredSocket {
     // in a handshake the engine may hold a failure to report before anything more arrives
     boolean first = handshaking;
     while (true) {
-      if (inNet.position() > 0 || first || plaintextHeld) {
+      if (inNet.position() > inNetStart || first || plaintextHeld) {
         first = false;
         plaintextHeld = false;
-        inNet.flip();
+        int end = inNet.position();
+        inNet.flip().position(inNetStart);
         SSLEngineResult result;
         try {
           result = engine.unwrap(inNet, inApp);
         } finally {
-          inNet.compact();
+          inNetStart = inNet.position();
+          inNet.limit(inNet.capacity()).position(end);
+          if (inNetStart == end) {
+            inNet.clear();
+            inNetStart = 0;
+          }
         }
         if (result.getHandshakeStatus() == HandshakeStatus.FINISHED) {
           handshakeFinished = true;
@@ -220,7 +233,7 @@ public final class EngineSocket extends LayeredSocket {
             if (handshaking) {
               return true;
             }
-            if (inApp.position() > 0 && (recordByRecord || inNet.position() == 0
+            if (inApp.position() > 0 && (recordByRecord || inNet.position() == inNetStart
                 || inApp.remaining() < engine.getSession().getApplicationBufferSize())) {
               return true;
             }
@@ -242,7 +255,7 @@ public final class EngineSocket extends LayeredSocket {
             if (inApp.position() > 0 && !handshaking) {
               return true;
             }
-            if (!inNet.hasRemaining()) {
+            if (!inNet.hasRemaining() && inNetStart == 0) {
               inNet = grow(inNet, engine.getSession().getPacketBufferSize());
             }
           }
@@ -258,6 +271,12 @@ public final class EngineSocket extends LayeredSocket {
 
   /** Reads what the socket below has into {@link #inNet} (blocking); -1 at its end. */
   private int readNet() throws IOException {
+    if (inNetStart > 0) {
+      // the part of a record that is left goes to the front (all else was decrypted)
+      inNet.flip().position(inNetStart);
+      inNet.compact();
+      inNetStart = 0;
+    }
     if (!inNet.isDirect()) {
       int n = netIn.read(inNet.array(), inNet.arrayOffset() + inNet.position(), inNet.remaining());
       if (n > 0) {
