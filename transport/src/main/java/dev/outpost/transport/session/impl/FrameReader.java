@@ -8,10 +8,13 @@ import java.io.InputStream;
 
 /** Reads frames, refusing unknown types, stream ids above 2^31-1 and payloads over {@link Frame#MAX_PAYLOAD}. */
 final class FrameReader {
+  private static final int READ_AHEAD = 8 * 1024;
+
   private final DataInputStream in;
 
   FrameReader(InputStream in) {
-    this.in = new DataInputStream(new BufferedInputStream(in, Frame.MAX_PAYLOAD + Frame.HEADER_BYTES));
+    // headers and small frames from the buffer; a payload larger than it is read straight into its array
+    this.in = new DataInputStream(new BufferedInputStream(in, READ_AHEAD));
   }
 
   /** The next frame, or null when the connection ended cleanly between two frames. */
