@@ -114,6 +114,37 @@ class SessionTest {
     }
   }
 
+  /**
+   * Frames reuse their payload arrays: a short write after a full one goes in an array that still
+   * holds the full one's bytes. Only its own bytes may arrive, in both directions.
+   */
+  @Test
+  void writesOfEverySizeArriveExactlyThoughTheirFramesReuseArrays() throws Exception {
+    int[] sizes = {65_536, 1, 65_535, 100, 65_536, 65_536, 3, 200_000, 7};
+    var sent = new java.io.ByteArrayOutputStream();
+    try (var echo = new Targets.Echo(); var tunnel = site.pairing().connect().requireUp();
+         var stream = tunnel.operator.openStream(echo.hostPort())) {
+      var writer = CompletableFuture.runAsync(() -> {
+        try {
+          for (int i = 0; i < sizes.length; i++) {
+            var chunk = new byte[sizes[i]];
+            java.util.Arrays.fill(chunk, (byte) (i + 1));
+            stream.output().write(chunk);
+            sent.write(chunk);
+          }
+          stream.output().close();
+        } catch (IOException e) {
+          throw new java.io.UncheckedIOException(e);
+        }
+      }, task -> CapturingForwarder.daemon("test-writer", task));
+      var back = stream.input().readAllBytes();
+      writer.get(30, TimeUnit.SECONDS);
+
+      assertArrayEquals(sent.toByteArray(), back);
+      assertEquals(sent.size(), stream.bytesReceived());
+    }
+  }
+
   @Test
   void theRelayOnlySeesCiphertext() throws Exception {
     var marker = "OUTPOST-PLAINTEXT-MARKER-4f1c-never-in-the-relay".getBytes(StandardCharsets.US_ASCII);
