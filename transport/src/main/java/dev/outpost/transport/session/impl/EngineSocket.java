@@ -54,6 +54,8 @@ public final class EngineSocket extends LayeredSocket {
   private int inNetStart;
   /** Plaintext decrypted, not yet read (read side, under readLock). */
   private ByteBuffer inApp;
+  /** Where the decrypted bytes not yet read begin in {@link #inApp}: as {@link #inNetStart}, they move only for room. */
+  private int inAppStart;
   /** Ciphertext made, not yet sent (write side, under writeLock). */
   private ByteBuffer outNet;
   private volatile boolean inputDone;
@@ -150,8 +152,8 @@ public final class EngineSocket extends LayeredSocket {
       if (closed) {
         throw new SocketException("the TLS connection is closed");
       }
-      if (!recordByRecord || inApp.position() > 0 || plaintextHeld || outNet.position() > 0) {
-        throw new SSLException("cannot leave TLS here: " + inApp.position() + " decrypted bytes unread");
+      if (!recordByRecord || decrypted() > 0 || plaintextHeld || outNet.position() > 0) {
+        throw new SSLException("cannot leave TLS here: " + decrypted() + " decrypted bytes unread");
       }
       inNet.flip().position(inNetStart);
       var rest = new byte[inNet.remaining()];
@@ -206,6 +208,9 @@ public final class EngineSocket extends LayeredSocket {
         plaintextHeld = false;
         int end = inNet.position();
         inNet.flip().position(inNetStart);
+        if (inAppStart > 0 && inApp.remaining() < engine.getSession().getApplicationBufferSize()) {
+          compactInApp();
+        }
         SSLEngineResult result;
         try {
           result = engine.unwrap(inNet, inApp);
@@ -233,7 +238,7 @@ public final class EngineSocket extends LayeredSocket {
             if (handshaking) {
               return true;
             }
-            if (inApp.position() > 0 && (recordByRecord || inNet.position() == inNetStart
+            if (decrypted() > 0 && (recordByRecord || inNet.position() == inNetStart
                 || inApp.remaining() < engine.getSession().getApplicationBufferSize())) {
               return true;
             }
@@ -241,7 +246,7 @@ public final class EngineSocket extends LayeredSocket {
           }
           case BUFFER_OVERFLOW -> {
             plaintextHeld = true; // the engine may hold decrypted bytes that did not fit
-            if (inApp.position() > 0) {
+            if (decrypted() > 0) {
               return true;
             }
             inApp = grow(inApp, engine.getSession().getApplicationBufferSize());
@@ -249,10 +254,10 @@ public final class EngineSocket extends LayeredSocket {
           }
           case CLOSED -> {
             inputDone = true;
-            return inApp.position() > 0;
+            return decrypted() > 0;
           }
           case BUFFER_UNDERFLOW -> {
-            if (inApp.position() > 0 && !handshaking) {
+            if (decrypted() > 0 && !handshaking) {
               return true;
             }
             if (!inNet.hasRemaining() && inNetStart == 0) {
@@ -330,25 +335,40 @@ public final class EngineSocket extends LayeredSocket {
     }
     readLock.lock();
     try {
-      while (inApp.position() == 0) {
-        if (inputDone || closed || !unwrapSome(false) && inApp.position() == 0) {
+      while (decrypted() == 0) {
+        if (inputDone || closed || !unwrapSome(false) && decrypted() == 0) {
           return -1;
         }
       }
-      inApp.flip();
-      int n = Math.min(len, inApp.remaining());
-      inApp.get(b, off, n);
-      inApp.compact();
+      int n = Math.min(len, decrypted());
+      inApp.get(inAppStart, b, off, n);
+      inAppStart += n;
+      if (inAppStart == inApp.position()) {
+        inApp.clear();
+        inAppStart = 0;
+      }
       return n;
     } finally {
       readLock.unlock();
     }
   }
 
+  /** Decrypted bytes not yet read (read lock held). */
+  private int decrypted() {
+    return inApp.position() - inAppStart;
+  }
+
+  /** Moves the decrypted bytes not yet read to the front of {@link #inApp}, for room behind them. */
+  private void compactInApp() {
+    inApp.flip().position(inAppStart);
+    inApp.compact();
+    inAppStart = 0;
+  }
+
   private int available() {
     readLock.lock();
     try {
-      return inApp.position();
+      return decrypted();
     } finally {
       readLock.unlock();
     }
