@@ -116,7 +116,7 @@ final class Connection {
       ReferenceCountUtil.release(message);
       return;
     }
-    if (phase == Phase.PAIRED && !closing) {
+    if (forwarding && !closing) {
       forward(data);
     } else {
       received(BufferInternal.safeBuffer(data)); // lines and early bytes: a copy, the original released
@@ -129,13 +129,13 @@ final class Connection {
     }
     switch (phase) {
       case LINE, PINGING -> readLines(data);
-      case WAITING -> {
+      case WAITING, PAIRED -> {
+        // held until forwarding begins (PAIRED: told, the other end may not be yet)
         early = early == null ? data.copy() : early.appendBuffer(data);
         if (early.length() > MAX_EARLY_BYTES) {
           refuse(RelayWire.ERR_BAD_REQUEST);
         }
       }
-      case PAIRED -> forward(data);
     }
   }
 
@@ -253,6 +253,9 @@ final class Connection {
     if (held != null && held.length() > 0) {
       forward(held);
     }
+    // ends the waiting phase's pause: what Vert.x held meanwhile is handed on now, in order (the
+    // limits pause at the socket from here on, and Vert.x's own pause is never used again)
+    socket.resume();
     resumeIfAllowed();
     if (closed) {
       ended(); // it closed before forwarding began: its last bytes were handed on just now
@@ -314,15 +317,8 @@ final class Connection {
     }
   }
 
-  /**
-   * Reads again unless a reason to pause holds. The first time also ends the pause of the waiting
-   * phase, handing on the bytes Vert.x held during it (which may pause again, and Vert.x may turn
-   * reading on as its queue empties: the flags decide last).
-   */
+  /** Reads from the socket again unless a reason to pause holds (also after Vert.x may have turned reading on). */
   private void resumeIfAllowed() {
-    if (!waitingForDrain && throttleTimer < 0) {
-      socket.resume();
-    }
     socket.channelHandlerContext().channel().config().setAutoRead(!waitingForDrain && throttleTimer < 0);
   }
 

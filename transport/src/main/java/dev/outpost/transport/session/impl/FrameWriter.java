@@ -30,7 +30,9 @@ final class FrameWriter {
   }
 
   void flush() throws IOException {
-    send();
+    if (buffer.position() > 0) {
+      send();
+    }
     out.flush();
   }
 

@@ -36,7 +36,7 @@ final class MuxStream implements SessionStream {
   private final Condition changed = lock.newCondition();
   /** DATA frames received and not yet read, in order; their payloads go back to the pool once read. */
   private final ArrayDeque<Frame> inbound = new ArrayDeque<>();
-  private final InputStream input = new In();
+  private final In input = new In();
   private final Out output = new Out();
   private boolean opened;
   private String refusal;
@@ -415,7 +415,7 @@ final class MuxStream implements SessionStream {
   /** The other end to the local socket, until the other end ends (half close passed on) or fails. */
   private void down(Socket local) {
     try {
-      input.transferTo(local.getOutputStream());
+      input.writeTo(local.getOutputStream());
       local.shutdownOutput();
     } catch (IOException e) {
       reset(localName() + " failed: " + e.getMessage());
@@ -476,10 +476,11 @@ final class MuxStream implements SessionStream {
 
     /**
      * Writes each received payload straight to {@code out} (no copy in between) until the other
-     * end's FIN; the bytes being written count as read once they are out.
+     * end's FIN; the bytes being written count as read once they are out. Each payload's array
+     * goes back to the pool when {@code out.write} returns: {@code out} must not keep it (a
+     * socket's stream copies it). Not {@code transferTo}: that one is public, for any stream.
      */
-    @Override
-    public long transferTo(OutputStream out) throws IOException {
+    long writeTo(OutputStream out) throws IOException {
       long total = 0;
       while (true) {
         Frame head;
