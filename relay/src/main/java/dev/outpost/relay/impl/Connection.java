@@ -62,8 +62,6 @@ final class Connection {
 
   private boolean closing;
   boolean closed;
-  /** The end of this end's stream was handled (end handler, or the close). */
-  private boolean endHandled;
   private long forceTimer = -1;
   private long forceAt;
 
@@ -77,7 +75,6 @@ final class Connection {
     // Netty's buffers as they come: once paired they go to the peer as they are, without the copy
     // into a fresh heap buffer that Vert.x makes of each one for handler()
     socket.messageHandler(this::receivedMessage);
-    socket.endHandler(v -> ended());
     socket.closeHandler(v -> closed());
     socket.exceptionHandler(e -> log.debug("relay connection {}: {}", socket.remoteAddress(), e.toString()));
     deadlineTimer = relay.vertx().setTimer(handshakeTimeoutMs, id -> {
@@ -322,10 +319,12 @@ final class Connection {
     socket.channelHandlerContext().channel().config().setAutoRead(!waitingForDrain && throttleTimer < 0);
   }
 
-  /** The client's end of the stream: everything it sent has been handled. */
+  /**
+   * The client's end of the stream: everything it sent has been handled. Called once: at the close
+   * if forwarding had begun, else when it begins.
+   */
   private void ended() {
-    if (phase == Phase.PAIRED && forwarding && !endHandled) {
-      endHandled = true;
+    if (forwarding) {
       relay.endClosed(this);
       // everything this end sent has been handed to the peer: let it drain, then close it
       peer.close(relay.relayConfig().idleTimeout().toMillis());
@@ -333,7 +332,7 @@ final class Connection {
   }
 
   private void closed() {
-    ended(); // with a message handler, Vert.x may not call the end handler: the close is the end
+    ended(); // with a message handler Vert.x calls no end handler: the close is the end (it comes behind the last bytes)
     closed = true;
     cancelDeadline();
     cancelTimer(forceTimer);

@@ -230,9 +230,7 @@ public final class AccessServer {
     Session session = sessions.get(ended.id());
     if (session != null && session.device.uid().equals(connectorUid)) {
       sessions.remove(ended.id());
-      synchronized (session) {
-        session.ended = true;
-      }
+      session.markEnded();
       audit.ended(ended.id(), System.currentTimeMillis(), ended.bytesToDevice(), ended.bytesFromDevice(), ended.reason());
       relays.relay(session.relay == null ? "" : session.relay)
           .ifPresent(r -> r.channel().accept(new RelayMessage.End(ended.id(), "ended by the device")));
@@ -274,14 +272,7 @@ public final class AccessServer {
   /** A relay reports a session ended (bytes as the relay counted them: the figures for the audit). */
   public void relayEnded(RelayMessage.Ended ended) {
     Session session = sessions.remove(ended.sessionId());
-    boolean tell = false;
-    if (session != null) {
-      synchronized (session) {
-        tell = !session.ended;
-        session.ended = true;
-      }
-    }
-    if (tell) {
+    if (session != null && session.markEnded()) {
       links.send(session.device.uid(), new ChannelMessage.SessionEnd(ended.sessionId(), ended.reason()));
     }
     audit.ended(ended.sessionId(), ended.endedAtMs() > 0 ? ended.endedAtMs() : System.currentTimeMillis(),
@@ -427,9 +418,7 @@ public final class AccessServer {
     if (sessions.remove(session.id) == null || session.refused != null) {
       return;
     }
-    synchronized (session) {
-      session.ended = true; // after a SessionStart sent under this lock, never before its check
-    }
+    session.markEnded(); // after a SessionStart sent under the session's lock, never before its check
     vertx.cancelTimer(session.timer);
     if (session.relay != null && !session.relay.isEmpty()) {
       relays.relay(session.relay).ifPresent(r -> r.channel().accept(new RelayMessage.End(session.id, reason)));
@@ -480,6 +469,13 @@ public final class AccessServer {
     long confirmTimer = -1;
     volatile boolean ended;
     long timer = -1;
+
+    /** Marks it ended, under its lock (a SessionStart is checked and sent under it); false if it was already. */
+    synchronized boolean markEnded() {
+      boolean first = !ended;
+      ended = true;
+      return first;
+    }
 
     Session(String id, long organisationId, int userId, String user, boolean support, Identity device, String target,
             String operatorPin, long requestedMs) {

@@ -33,6 +33,9 @@ public final class EngineSocket extends LayeredSocket {
 
   private final SSLEngine engine;
   private final int maxRecordPlaintext;
+  /** The engine's largest record and largest plaintext of one, asked once (not per record). */
+  private final int packetSize;
+  private final int applicationSize;
   private final InputStream netIn;
   private final OutputStream netOut;
   /** The socket's channel when it has one (made by {@link SocketChannel#open()}): records move through direct buffers. */
@@ -54,7 +57,10 @@ public final class EngineSocket extends LayeredSocket {
   private int inNetStart;
   /** Plaintext decrypted, not yet read (read side, under readLock). */
   private ByteBuffer inApp;
-  /** Where the decrypted bytes not yet read begin in {@link #inApp}: as {@link #inNetStart}, they move only for room. */
+  /**
+   * Where the decrypted bytes not yet read begin in {@link #inApp} (a short read does not move the
+   * rest); decrypting starts only once all were read, when this is 0 again.
+   */
   private int inAppStart;
   /** Ciphertext made, not yet sent (write side, under writeLock). */
   private ByteBuffer outNet;
@@ -88,12 +94,13 @@ public final class EngineSocket extends LayeredSocket {
     }
     this.channel = base.getChannel();
     this.soTimeout = under.getSoTimeout();
-    int packet = engine.getSession().getPacketBufferSize();
+    this.packetSize = engine.getSession().getPacketBufferSize();
+    this.applicationSize = engine.getSession().getApplicationBufferSize();
     // direct buffers when there is a channel: BoringSSL and the socket work on them without copies
-    this.inNet = allocate(Math.max(Math.max(READ_BYTES, packet), early.length));
+    this.inNet = allocate(Math.max(Math.max(READ_BYTES, packetSize), early.length));
     this.inNet.put(early);
-    this.inApp = allocate(Math.max(READ_BYTES, engine.getSession().getApplicationBufferSize()));
-    this.outNet = allocate(RECORDS_PER_WRITE * packet);
+    this.inApp = allocate(Math.max(READ_BYTES, applicationSize));
+    this.outNet = allocate(RECORDS_PER_WRITE * packetSize);
   }
 
   /** Runs the handshake to its end on the calling thread; fails with the engine's or the socket's exception. */
@@ -208,9 +215,6 @@ public final class EngineSocket extends LayeredSocket {
         plaintextHeld = false;
         int end = inNet.position();
         inNet.flip().position(inNetStart);
-        if (inAppStart > 0 && inApp.remaining() < engine.getSession().getApplicationBufferSize()) {
-          compactInApp();
-        }
         SSLEngineResult result;
         try {
           result = engine.unwrap(inNet, inApp);
@@ -239,7 +243,7 @@ public final class EngineSocket extends LayeredSocket {
               return true;
             }
             if (decrypted() > 0 && (recordByRecord || inNet.position() == inNetStart
-                || inApp.remaining() < engine.getSession().getApplicationBufferSize())) {
+                || inApp.remaining() < applicationSize)) {
               return true;
             }
             continue; // more whole records may be waiting, or that one held no data (ticket, key update)
@@ -249,7 +253,7 @@ public final class EngineSocket extends LayeredSocket {
             if (decrypted() > 0) {
               return true;
             }
-            inApp = grow(inApp, engine.getSession().getApplicationBufferSize());
+            inApp = grow(inApp, applicationSize);
             continue;
           }
           case CLOSED -> {
@@ -261,7 +265,7 @@ public final class EngineSocket extends LayeredSocket {
               return true;
             }
             if (!inNet.hasRemaining() && inNetStart == 0) {
-              inNet = grow(inNet, engine.getSession().getPacketBufferSize());
+              inNet = grow(inNet, packetSize);
             }
           }
           default -> throw new SSLException("unexpected engine status " + result.getStatus());
@@ -358,13 +362,6 @@ public final class EngineSocket extends LayeredSocket {
     return inApp.position() - inAppStart;
   }
 
-  /** Moves the decrypted bytes not yet read to the front of {@link #inApp}, for room behind them. */
-  private void compactInApp() {
-    inApp.flip().position(inAppStart);
-    inApp.compact();
-    inAppStart = 0;
-  }
-
   private int available() {
     readLock.lock();
     try {
@@ -394,7 +391,7 @@ public final class EngineSocket extends LayeredSocket {
           if (outNet.position() > 0) {
             sendNet();
           } else {
-            outNet = grow(outNet, engine.getSession().getPacketBufferSize());
+            outNet = grow(outNet, packetSize);
           }
         }
         case CLOSED -> {
@@ -431,12 +428,12 @@ public final class EngineSocket extends LayeredSocket {
       if (outputShut || closed) {
         throw new SocketException("the TLS connection is closed for writing");
       }
+      int limit = src.limit();
       while (src.hasRemaining()) {
-        int end = src.position() + Math.min(src.remaining(), maxRecordPlaintext);
-        var record = src.duplicate().limit(end);
-        wrap(record);
-        src.position(record.position());
-        if (outNet.remaining() < engine.getSession().getPacketBufferSize()) {
+        src.limit(src.position() + Math.min(src.remaining(), maxRecordPlaintext)); // one record
+        wrap(src);
+        src.limit(limit);
+        if (outNet.remaining() < packetSize) {
           sendNet();
         }
       }
