@@ -145,6 +145,9 @@ class SessionIT {
       assertTrue(tunnel.session().isOpen());
       SupportAccess.save(connectorDir, SupportAccess.State.OFF);
       await().atMost(Duration.ofMillis(1_500)).until(() -> !tunnel.session().isOpen());
+      // the local port closes with the session: a program that connects now is refused, not left waiting
+      await().atMost(Duration.ofSeconds(1)).untilAsserted(() -> assertThrows(java.net.ConnectException.class,
+          () -> new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), tunnel.port()).close()));
     }
     var refusedAgain = assertThrows(SessionException.class, () -> open(login("vendor", "vendor support password"), target));
     assertTrue(refusedAgain.getMessage().contains("support access is off"), refusedAgain.getMessage());

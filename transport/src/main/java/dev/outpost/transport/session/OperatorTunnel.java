@@ -101,19 +101,28 @@ public final class OperatorTunnel implements AutoCloseable {
     Socket paired = RelayClient.join(relay, proxy, credentials, started.path("token").asText(), Duration.ofSeconds(5),
         Duration.ofSeconds(30));
     var ended = new CountDownLatch(1);
+    var listener = new ServerSocket();
     var session = OperatorSession.open(paired, credentials, deviceUid, SessionOptions.defaults(), new SessionListener() {
       @Override
       public void sessionClosed(String reason, long bytesSent, long bytesReceived) {
         out.println("session ended: " + reason);
+        closeQuietly(listener); // new local connections are refused at once, not left waiting
         ended.countDown();
       }
     });
-    var listener = new ServerSocket();
+    IOException notBound = null;
     try {
       listener.bind(listen);
     } catch (IOException e) {
+      notBound = e;
+    }
+    if (!session.isOpen()) { // it ended already (and may have closed the listener before it was bound)
+      closeQuietly(listener);
+      throw new SessionException("session ended: " + session.closeReason().orElse("closed"));
+    }
+    if (notBound != null) {
       session.close();
-      throw new SessionException("cannot listen on " + listen + ": " + e.getMessage(), e);
+      throw new SessionException("cannot listen on " + listen + ": " + notBound.getMessage(), notBound);
     }
     return new OperatorTunnel(api, id, relay.name(), session, ended, listener, target, out);
   }
@@ -138,16 +147,26 @@ public final class OperatorTunnel implements AutoCloseable {
   }
 
   private void accept(String target, PrintStream out) {
-    while (!listener.isClosed() && session.isOpen()) {
-      try {
+    try {
+      while (!listener.isClosed() && session.isOpen()) {
         Socket local = listener.accept();
         int number = streams.incrementAndGet();
         var thread = new Thread(() -> pipe(local, target, number, out), "tunnel-stream-" + number);
         thread.setDaemon(true);
         thread.start();
-      } catch (IOException e) {
-        return;
       }
+    } catch (IOException e) {
+      // the listener was closed
+    } finally {
+      closeQuietly(listener);
+    }
+  }
+
+  private static void closeQuietly(ServerSocket socket) {
+    try {
+      socket.close();
+    } catch (IOException ignored) {
+      // closing anyway
     }
   }
 
@@ -164,11 +183,7 @@ public final class OperatorTunnel implements AutoCloseable {
 
   @Override
   public void close() {
-    try {
-      listener.close();
-    } catch (IOException ignored) {
-      // closing anyway
-    }
+    closeQuietly(listener);
     session.close();
     try {
       api.delete("/api/v1/sessions/" + id);

@@ -44,6 +44,8 @@ public abstract class Mux implements Session {
   private static final int HELLO_BYTES = 5;
   private static final int PING_BYTES = 8;
   private static final Duration CLOSE_GRACE = Duration.ofSeconds(1);
+  /** Bytes of receive window that the streams of one session may grow by together, beyond their first window. */
+  static final int WINDOW_GROWTH_BUDGET = 32 * 1024 * 1024;
   private static final AtomicInteger SEQUENCE = new AtomicInteger();
   private static final Logger LOG = LoggerFactory.getLogger(Mux.class);
 
@@ -84,6 +86,9 @@ public abstract class Mux implements Session {
   private volatile long lastActivity;
   private volatile long lastPing;
   private volatile ScheduledFuture<?> tick;
+  /** Smoothed round trip of PING to PONG; 0 until the first PONG. */
+  private volatile long roundTripNanos;
+  private final AtomicInteger windowGrowthLeft = new AtomicInteger(WINDOW_GROWTH_BUDGET);
 
   /**
    * @param socket what frames are read from and written to (the TLS socket; a plain one in tests)
@@ -127,6 +132,8 @@ public abstract class Mux implements Session {
       close("interrupted while greeting", true);
       throw new SessionException("interrupted while greeting the " + other());
     }
+    // the first round trip, which the streams' windows grow by; behind HELLO, which urgent frames would overtake
+    ping(System.nanoTime(), false);
     long period = Math.max(10, Math.min(1000,
         Math.min(options.keepaliveInterval().toMillis(), options.idleTimeout().toMillis()) / 4));
     tick = SessionThreads.TIMER.scheduleWithFixedDelay(this::tick, period, period, TimeUnit.MILLISECONDS);
@@ -197,7 +204,10 @@ public abstract class Mux implements Session {
         requireSession(frame, PING_BYTES);
         send(new Frame(Frame.PONG, 0, frame.content()), true);
       }
-      case Frame.PONG -> requireSession(frame, PING_BYTES);
+      case Frame.PONG -> {
+        requireSession(frame, PING_BYTES);
+        onPong(ByteBuffer.wrap(frame.payload(), 0, PING_BYTES).getLong());
+      }
       case Frame.OPEN -> {
         requireStream(frame);
         activity();
@@ -403,8 +413,48 @@ public abstract class Mux implements Session {
     } else if (now - lastActivity > options.idleTimeout().toNanos()) {
       close("idle for " + human(options.idleTimeout()) + " without stream traffic", true);
     } else if (now - lastPing >= keepalive) {
-      lastPing = now;
-      send(new Frame(Frame.PING, 0, ByteBuffer.allocate(PING_BYTES).putLong(now).array()), true);
+      ping(now, true);
+    }
+  }
+
+  /** A PING carrying {@code now}, which its PONG brings back. */
+  private void ping(long now, boolean isUrgent) {
+    lastPing = now;
+    send(new Frame(Frame.PING, 0, ByteBuffer.allocate(PING_BYTES).putLong(now).array()), isUrgent);
+  }
+
+  private void onPong(long sentAt) {
+    long sample = System.nanoTime() - sentAt;
+    if (sample <= 0 || sample > TimeUnit.MINUTES.toNanos(1)) {
+      return; // not a PING of this end's
+    }
+    long smoothed = roundTripNanos;
+    roundTripNanos = smoothed == 0 ? sample : (7 * smoothed + sample) / 8;
+  }
+
+  /** The smoothed round trip to the other end and back (ns); 0 while unknown. */
+  final long roundTripNanos() {
+    return roundTripNanos;
+  }
+
+  /** Takes up to {@code wanted} bytes of the session's window growth budget: what it got (0 once spent). */
+  final int takeWindowGrowth(int wanted) {
+    while (true) {
+      int left = windowGrowthLeft.get();
+      int taken = Math.min(left, wanted);
+      if (taken <= 0) {
+        return 0;
+      }
+      if (windowGrowthLeft.compareAndSet(left, left - taken)) {
+        return taken;
+      }
+    }
+  }
+
+  /** Gives back window growth a stream took, when it ends. */
+  final void giveWindowGrowth(int bytes) {
+    if (bytes > 0) {
+      windowGrowthLeft.addAndGet(bytes);
     }
   }
 

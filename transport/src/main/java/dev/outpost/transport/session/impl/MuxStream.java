@@ -1,6 +1,7 @@
 package dev.outpost.transport.session.impl;
 
 import dev.outpost.transport.session.SessionException;
+import dev.outpost.transport.session.SessionOptions;
 import dev.outpost.transport.session.SessionStream;
 import dev.outpost.transport.session.StreamEvent;
 import dev.outpost.transport.session.StreamRefusedException;
@@ -15,6 +16,7 @@ import java.util.ArrayDeque;
 import java.util.Objects;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -24,14 +26,32 @@ import java.util.concurrent.locks.ReentrantLock;
  * the WINDOW frames the receiver sends once its consumer took half a window. So the reader thread
  * only ever appends to a buffer of at most one window, and a consumer that does not keep up stops
  * its own sender, nobody else.
+ *
+ * <p>The window starts at the session's ({@link SessionOptions#window()}, announced in HELLO) and
+ * doubles, by granting more than was read, when the window rather than the consumer limits the
+ * stream: half a window read in less than two round trips (at least {@link #GROWTH_EPOCH_FLOOR})
+ * with at most a quarter window waiting. It grows to {@link SessionOptions#MAX_WINDOW} at most,
+ * and all streams of a session together by {@link Mux#WINDOW_GROWTH_BUDGET}, given back when a
+ * stream ends. A stream held back by a slow consumer keeps its window; one held back by a bandwidth
+ * limit grows to no more than about four round trips (at least 20 ms) of its rate, so the bytes
+ * queued ahead of other streams stay few.
  */
 final class MuxStream implements SessionStream {
   private static final String CLOSED = "closed";
+  /**
+   * Half a window read faster than this (or two round trips, if longer) grows the window: scheduling
+   * delays on a busy host stretch the credit's way back beyond the measured round trip.
+   */
+  static final long GROWTH_EPOCH_FLOOR = TimeUnit.MILLISECONDS.toNanos(10);
 
   private final Mux mux;
   private final int id;
   private final String target;
-  private final int window;
+  private int window;
+  /** How much of the session's growth budget this stream's window took. */
+  private int grown;
+  /** When the last credit was given back (or the stream began). */
+  private long epochStart = System.nanoTime();
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition changed = lock.newCondition();
   /** DATA frames received and not yet read, in order; their payloads go back to the pool once read. */
@@ -256,7 +276,7 @@ final class MuxStream implements SessionStream {
   }
 
   private void finished() {
-    mux.streams.remove(id, this);
+    released();
     mux.tell(l -> l.streamClosed(event(CLOSED)));
   }
 
@@ -282,10 +302,24 @@ final class MuxStream implements SessionStream {
     } finally {
       lock.unlock();
     }
-    mux.streams.remove(id, this);
+    released();
     Mux.quietly(toClose);
     var event = event(reason);
     mux.tell(wasOpened ? l -> l.streamClosed(event) : l -> l.streamRefused(event));
+  }
+
+  /** The stream leaves the session: its window growth goes back to the session's budget. */
+  private void released() {
+    mux.streams.remove(id, this);
+    int extra;
+    lock.lock();
+    try {
+      extra = grown;
+      grown = 0;
+    } finally {
+      lock.unlock();
+    }
+    mux.giveWindowGrowth(extra);
   }
 
   private void reset(String reason) {
@@ -422,6 +456,16 @@ final class MuxStream implements SessionStream {
     }
   }
 
+  /** The receive window now (tests). */
+  int window() {
+    lock.lock();
+    try {
+      return window;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Buffered bytes not yet read (tests: at most one window). */
   int buffered() {
     lock.lock();
@@ -537,10 +581,26 @@ final class MuxStream implements SessionStream {
       if (consumedUnacked < window / 2) {
         return 0;
       }
-      int grant = consumedUnacked;
+      int grant = consumedUnacked + grow();
       consumedUnacked = 0;
       receiveWindow += grant;
       return grant;
+    }
+
+    /** Under the lock, as credit goes back: the bytes the window grows by now (see the class comment). */
+    private int grow() {
+      long now = System.nanoTime();
+      long epoch = now - epochStart;
+      epochStart = now;
+      long roundTrip = mux.roundTripNanos();
+      if (roundTrip == 0 || window >= SessionOptions.MAX_WINDOW || buffered > window / 4
+          || epoch >= Math.max(2 * roundTrip, GROWTH_EPOCH_FLOOR)) {
+        return 0;
+      }
+      int extra = mux.takeWindowGrowth(Math.min(window, SessionOptions.MAX_WINDOW - window));
+      window += extra;
+      grown += extra;
+      return extra;
     }
 
     private void grant(int credit) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.outpost.transport.session.SessionOptions;
 import dev.outpost.transport.session.SessionStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.Timeout;
 class MuxFlowControlTest {
   private RawEnd raw;
   private OperatorEnd operator;
+  private Frame firstPing;
 
   @BeforeEach
   void start() throws IOException {
@@ -47,7 +49,11 @@ class MuxFlowControlTest {
     operator.start();
     assertEquals(Frame.HELLO, raw.next().type());
     var stream = CompletableFuture.supplyAsync(() -> operator.openStream("db:5432"), RawEndThreads::start);
-    var open = raw.next();
+    var open = raw.nextAny();
+    if (open.type() == Frame.PING) { // the operator end's first, which measures the round trip
+      firstPing = open;
+      open = raw.nextAny();
+    }
     assertEquals(Frame.OPEN, open.type());
     raw.send(Frame.OPENED, open.stream(), new byte[0]);
     return stream.get(5, TimeUnit.SECONDS);
@@ -113,6 +119,142 @@ class MuxFlowControlTest {
     var rest = stream.input().readAllBytes();
     assertEquals(window / 2 + 4, rest.length);
     assertEquals("more", new String(rest, window / 2, 4, StandardCharsets.US_ASCII));
+  }
+
+  @Test
+  void aStreamWhoseConsumerKeepsUpGrowsItsWindowToTheMostAllowed() throws Exception {
+    int window = SessionOptions.MIN_WINDOW;
+    var stream = (MuxStream) openedStream(window, SessionOptions.DEFAULT_WINDOW);
+    // a round trip of a second: every half window read within two of them lets the window grow
+    var flow = new RawFlow(stream.id(), window, Duration.ofSeconds(1));
+    RawEndThreads.start(() -> {
+      try {
+        stream.input().transferTo(OutputStream.nullOutputStream());
+      } catch (IOException e) {
+        // the session ends at the end of the test
+      }
+    });
+
+    long total = 3L * SessionOptions.MAX_WINDOW;
+    flow.send(total);
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> stream.bytesReceived() == total);
+    assertEquals(SessionOptions.MAX_WINDOW, stream.window(), "doubled from 16 KiB up to the most allowed");
+    assertTrue(flow.largestCredit() > 4L * window, "the sender was given more credit: " + flow.largestCredit());
+    assertTrue(flow.largestCredit() <= SessionOptions.MAX_WINDOW, "never more than the most allowed: "
+        + flow.largestCredit());
+    raw.send(Frame.FIN, stream.id(), new byte[0]);
+    stream.output().close();
+    await().atMost(Duration.ofSeconds(5)).until(() -> operator.openStreams() == 0);
+    assertEquals(Mux.WINDOW_GROWTH_BUDGET, operator.takeWindowGrowth(Integer.MAX_VALUE),
+        "the stream gave its growth back to the session when it ended");
+  }
+
+  @Test
+  void aStreamWhoseConsumerLagsKeepsItsWindow() throws Exception {
+    int window = SessionOptions.MIN_WINDOW;
+    var stream = (MuxStream) openedStream(window, SessionOptions.DEFAULT_WINDOW);
+    var flow = new RawFlow(stream.id(), window, Duration.ofSeconds(1));
+    RawEndThreads.start(() -> {
+      try {
+        flow.send(40L * window);
+      } catch (IOException e) {
+        // the session ends at the end of the test
+      }
+    });
+
+    // the consumer reads half a window only once a whole one waits: it, not the window, holds the stream back
+    int reads = 30;
+    for (int i = 0; i < reads; i++) {
+      await().pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2)).atMost(Duration.ofSeconds(5))
+          .until(() -> stream.input().available() == window);
+      stream.input().readNBytes(window / 2);
+    }
+
+    await().atMost(Duration.ofSeconds(5)).until(() -> flow.granted() == (long) reads * window / 2);
+    assertEquals(window, stream.window());
+    assertEquals(window, flow.largestCredit(), "every credit was just what the consumer read");
+  }
+
+  /**
+   * The raw end as a sender that keeps to the credit it is given, and answers PINGs with PONGs that
+   * make the round trip look {@code roundTrip} long.
+   */
+  private final class RawFlow {
+    private final int stream;
+    private final long roundTripNanos;
+    private final Object lock = new Object();
+    private long credit;
+    private long granted;
+    private long largestCredit;
+
+    RawFlow(int stream, int window, Duration roundTrip) {
+      this.stream = stream;
+      this.credit = window;
+      this.largestCredit = window;
+      this.roundTripNanos = roundTrip.toNanos();
+      RawEndThreads.start(this::answer);
+    }
+
+    private void pong(Frame ping) throws IOException {
+      long sentAt = ByteBuffer.wrap(ping.content()).getLong();
+      raw.send(Frame.PONG, 0, ByteBuffer.allocate(8).putLong(sentAt - roundTripNanos).array());
+    }
+
+    private void answer() {
+      try {
+        if (firstPing != null) {
+          pong(firstPing);
+        }
+        Frame frame;
+        while ((frame = raw.nextAny()) != null) {
+          if (frame.type() == Frame.PING) {
+            pong(frame);
+          } else if (frame.type() == Frame.WINDOW && frame.stream() == stream) {
+            int more = ByteBuffer.wrap(frame.content()).getInt();
+            synchronized (lock) {
+              credit += more;
+              granted += more;
+              largestCredit = Math.max(largestCredit, credit);
+              lock.notifyAll();
+            }
+          }
+        }
+      } catch (IOException e) {
+        // closed at the end of the test
+      }
+    }
+
+    /** Sends {@code bytes} in frames of 4 KiB, each once the credit allows it. */
+    void send(long bytes) throws IOException {
+      var chunk = new byte[4096];
+      for (long left = bytes; left > 0; left -= chunk.length) {
+        synchronized (lock) {
+          while (credit < chunk.length) {
+            try {
+              lock.wait();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              throw new IOException("interrupted");
+            }
+          }
+          credit -= chunk.length;
+        }
+        raw.send(Frame.DATA, stream, chunk);
+      }
+    }
+
+    long largestCredit() {
+      synchronized (lock) {
+        return largestCredit;
+      }
+    }
+
+    long granted() {
+      synchronized (lock) {
+        return granted;
+      }
+    }
   }
 
   /** Daemon threads for the raw end's helpers. */

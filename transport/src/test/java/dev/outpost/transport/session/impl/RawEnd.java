@@ -30,11 +30,14 @@ final class RawEnd implements AutoCloseable {
     server = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
     socket = new Socket(InetAddress.getLoopbackAddress(), server.getLocalPort());
     endSocket = server.accept();
+    socket.setTcpNoDelay(true); // as the ends' own connections: small frames (credit, PONG) go at once
+    endSocket.setTcpNoDelay(true);
     reader = new FrameReader(socket.getInputStream());
     writer = new FrameWriter(socket.getOutputStream());
   }
 
-  void send(int type, int stream, byte[] payload) throws IOException {
+  /** Sends one frame; threads may share the raw end (a test's sender and its answerer of PINGs). */
+  synchronized void send(int type, int stream, byte[] payload) throws IOException {
     writer.write(new Frame(type, stream, payload));
     writer.flush();
   }
