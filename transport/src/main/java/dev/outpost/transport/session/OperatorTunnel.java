@@ -17,6 +17,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.channels.ServerSocketChannel;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -101,7 +102,7 @@ public final class OperatorTunnel implements AutoCloseable {
     Socket paired = RelayClient.join(relay, proxy, credentials, started.path("token").asText(), Duration.ofSeconds(5),
         Duration.ofSeconds(30));
     var ended = new CountDownLatch(1);
-    var listener = new ServerSocket();
+    var listener = ServerSocketChannel.open().socket(); // its connections' channels read into direct buffers in place
     var session = OperatorSession.open(paired, credentials, deviceUid, SessionOptions.defaults(), new SessionListener() {
       @Override
       public void sessionClosed(String reason, long bytesSent, long bytesReceived) {

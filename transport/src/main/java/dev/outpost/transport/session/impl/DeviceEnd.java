@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.UnknownHostException;
+import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
@@ -39,7 +40,7 @@ final class DeviceEnd extends Mux implements DeviceSession {
     if (frame.length() > HostPort.MAX_LENGTH * 4) {
       throw new MuxProtocolException("OPEN for stream " + id + " with a target of " + frame.length() + " bytes");
     }
-    var text = new String(frame.payload(), 0, frame.length(), StandardCharsets.UTF_8);
+    var text = new String(frame.content(), StandardCharsets.UTF_8);
     var stream = new MuxStream(this, id, text);
     HostPort target;
     try {
@@ -79,7 +80,13 @@ final class DeviceEnd extends Mux implements DeviceSession {
       stream.refuse(refusal.get());
       return;
     }
-    var socket = new Socket();
+    Socket socket;
+    try {
+      socket = SocketChannel.open().socket(); // a channel's socket: the stream's direct buffers go in and out in place
+    } catch (IOException e) {
+      stream.refuse("cannot open a connection to " + target + ": " + e.getMessage());
+      return;
+    }
     if (!stream.attach(socket)) {
       return; // the operator gave up or the session ended; a connect under way would be closed the same way
     }

@@ -334,7 +334,11 @@ public final class EngineSocket extends LayeredSocket {
   }
 
   private int read(byte[] b, int off, int len) throws IOException {
-    if (len == 0) {
+    return read(ByteBuffer.wrap(b, off, len));
+  }
+
+  private int read(ByteBuffer dst) throws IOException {
+    if (!dst.hasRemaining()) {
       return 0;
     }
     readLock.lock();
@@ -344,8 +348,8 @@ public final class EngineSocket extends LayeredSocket {
           return -1;
         }
       }
-      int n = Math.min(len, decrypted());
-      inApp.get(inAppStart, b, off, n);
+      int n = Math.min(dst.remaining(), decrypted());
+      dst.put(dst.position(), inApp, inAppStart, n).position(dst.position() + n);
       inAppStart += n;
       if (inAppStart == inApp.position()) {
         inApp.clear();
@@ -574,8 +578,13 @@ public final class EngineSocket extends LayeredSocket {
     return "TLS(" + engine.getClass().getSimpleName() + ") over " + under;
   }
 
-  private final class Input extends InputStream {
+  private final class Input extends InputStream implements BufferSource {
     private final byte[] one = new byte[1];
+
+    @Override
+    public int read(ByteBuffer dst) throws IOException {
+      return EngineSocket.this.read(dst);
+    }
 
     @Override
     public int read() throws IOException {

@@ -1,16 +1,17 @@
 package dev.outpost.transport.session.impl;
 
-import java.util.Arrays;
+import java.nio.ByteBuffer;
 
 /**
  * One frame of the multiplexing protocol that runs inside the end-to-end TLS channel:
  * {@code [type u8][stream u32][length u32][payload]}, integers big-endian. Stream 0 is the session
  * itself (HELLO, PING, PONG, and RESET as the session's goodbye); every other frame names a stream.
  *
- * <p>The payload is the first {@code length} bytes of {@code payload}: DATA frames carry a
- * {@link Payloads pooled} array, every other frame an array of exactly its length.
+ * <p>The payload is the bytes at indexes 0 to {@code length} of {@code payload} (its position
+ * and limit are the holder's to move): DATA frames carry a {@link Payloads pooled} buffer, every
+ * other frame a wrapped array of exactly its length.
  */
-record Frame(int type, int stream, byte[] payload, int length) {
+record Frame(int type, int stream, ByteBuffer payload, int length) {
   static final int HEADER_BYTES = 9;
   /** The largest payload of any frame; larger ones end the session. */
   static final int MAX_PAYLOAD = 64 * 1024;
@@ -54,19 +55,21 @@ record Frame(int type, int stream, byte[] payload, int length) {
   }
 
   Frame {
-    if (length < 0 || length > payload.length) {
-      throw new IllegalArgumentException("length " + length + " of a " + payload.length + "-byte array");
+    if (length < 0 || length > payload.capacity()) {
+      throw new IllegalArgumentException("length " + length + " of a " + payload.capacity() + "-byte buffer");
     }
   }
 
   /** A frame whose payload is all of {@code payload}. */
   Frame(int type, int stream, byte[] payload) {
-    this(type, stream, payload, payload.length);
+    this(type, stream, ByteBuffer.wrap(payload), payload.length);
   }
 
   /** The payload's bytes in an array of their own. */
   byte[] content() {
-    return length == payload.length ? payload : Arrays.copyOf(payload, length);
+    var bytes = new byte[length];
+    payload.get(0, bytes);
+    return bytes;
   }
 
   static Frame empty(int type, int stream) {

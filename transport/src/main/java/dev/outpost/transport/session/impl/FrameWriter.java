@@ -26,7 +26,8 @@ final class FrameWriter {
     if (buffer.remaining() < Frame.HEADER_BYTES + frame.length()) {
       send();
     }
-    buffer.put((byte) frame.type()).putInt(frame.stream()).putInt(frame.length()).put(frame.payload(), 0, frame.length());
+    buffer.put((byte) frame.type()).putInt(frame.stream()).putInt(frame.length());
+    buffer.put(buffer.position(), frame.payload(), 0, frame.length()).position(buffer.position() + frame.length());
   }
 
   void flush() throws IOException {

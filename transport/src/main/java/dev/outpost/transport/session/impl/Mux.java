@@ -206,7 +206,7 @@ public abstract class Mux implements Session {
       }
       case Frame.PONG -> {
         requireSession(frame, PING_BYTES);
-        onPong(ByteBuffer.wrap(frame.payload(), 0, PING_BYTES).getLong());
+        onPong(frame.payload().getLong(0));
       }
       case Frame.OPEN -> {
         requireStream(frame);
@@ -249,9 +249,8 @@ public abstract class Mux implements Session {
       throw new MuxProtocolException("expected HELLO first, got " + frame);
     }
     requireSession(frame, HELLO_BYTES);
-    var payload = ByteBuffer.wrap(frame.payload(), 0, frame.length());
-    int version = payload.get() & 0xff;
-    int window = payload.getInt();
+    int version = frame.payload().get(0) & 0xff;
+    int window = frame.payload().getInt(1);
     if (version != VERSION) {
       throw new MuxProtocolException("the " + other() + " speaks version " + version + ", this end " + VERSION);
     }
@@ -295,7 +294,7 @@ public abstract class Mux implements Session {
       throw new MuxProtocolException(Frame.name(frame.type()) + " with a text of " + frame.length()
           + " bytes; at most " + MAX_REASON_BYTES);
     }
-    return new String(frame.payload(), 0, frame.length(), StandardCharsets.UTF_8);
+    return new String(frame.content(), StandardCharsets.UTF_8);
   }
 
   static byte[] text(String reason) {
@@ -331,9 +330,9 @@ public abstract class Mux implements Session {
 
   /**
    * Queues stream data, counted as sent: the first {@code length} bytes of a {@link Payloads pooled}
-   * array, which the session owns from here on (it goes back to the pool once written).
+   * buffer, which the session owns from here on (it goes back to the pool once written).
    */
-  final boolean sendData(int stream, byte[] data, int length) {
+  final boolean sendData(int stream, ByteBuffer data, int length) {
     if (!send(new Frame(Frame.DATA, stream, data, length), false)) {
       return false;
     }
@@ -488,6 +487,11 @@ public abstract class Mux implements Session {
     queueLock.lock();
     try {
       urgent.clear();
+      ordered.forEach(frame -> {
+        if (frame.type() == Frame.DATA) {
+          Payloads.give(frame.payload());
+        }
+      });
       ordered.clear();
       if (tellPeer && helloSeen) {
         urgent.add(new Frame(Frame.RESET, 0, text(reason)));

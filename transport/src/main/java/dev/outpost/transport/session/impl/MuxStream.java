@@ -11,6 +11,9 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Objects;
@@ -152,7 +155,7 @@ final class MuxStream implements SessionStream {
     if (frame.length() != 4) {
       throw new MuxProtocolException("WINDOW on stream " + id + " of " + frame.length() + " bytes; 4 expected");
     }
-    int credit = ByteBuffer.wrap(frame.payload()).getInt();
+    int credit = frame.payload().getInt(0);
     if (credit <= 0) {
       throw new MuxProtocolException("WINDOW of " + Integer.toUnsignedString(credit) + " on stream " + id
           + "; 1 to " + Integer.MAX_VALUE + " allowed");
@@ -432,11 +435,13 @@ final class MuxStream implements SessionStream {
     Thread.currentThread().setName(mux.name + "-stream-" + id + "-up");
     var buffer = Payloads.take();
     try {
-      var in = local.getInputStream();
+      var in = readable(local);
       int n;
       while ((n = in.read(buffer)) >= 0) {
-        if (output.handOver(buffer, n)) {
+        if (n > 0 && output.handOver(buffer, n)) {
           buffer = Payloads.take();
+        } else {
+          buffer.clear();
         }
       }
       Payloads.give(buffer);
@@ -446,10 +451,42 @@ final class MuxStream implements SessionStream {
     }
   }
 
+  /**
+   * What reads the local socket into a payload buffer: its channel, in place, if a channel made it;
+   * else its stream, through an array of a frame's size.
+   */
+  private static ReadableByteChannel readable(Socket local) throws IOException {
+    if (local.getChannel() != null) {
+      return local.getChannel();
+    }
+    var in = local.getInputStream();
+    var array = new byte[Frame.MAX_PAYLOAD];
+    return new ReadableByteChannel() {
+      @Override
+      public int read(ByteBuffer dst) throws IOException {
+        int n = in.read(array, 0, Math.min(array.length, dst.remaining()));
+        if (n > 0) {
+          dst.put(array, 0, n);
+        }
+        return n;
+      }
+
+      @Override
+      public boolean isOpen() {
+        return !local.isClosed();
+      }
+
+      @Override
+      public void close() throws IOException {
+        in.close();
+      }
+    };
+  }
+
   /** The other end to the local socket, until the other end ends (half close passed on) or fails. */
   private void down(Socket local) {
     try {
-      input.writeTo(local.getOutputStream());
+      input.writeTo(local.getChannel() != null ? local.getChannel() : Channels.newChannel(local.getOutputStream()));
       local.shutdownOutput();
     } catch (IOException e) {
       reset(localName() + " failed: " + e.getMessage());
@@ -500,7 +537,7 @@ final class MuxStream implements SessionStream {
         while (copied < len && buffered > 0) {
           var head = inbound.peek();
           int n = Math.min(len - copied, head.length() - headOffset);
-          System.arraycopy(head.payload(), headOffset, b, off + copied, n);
+          head.payload().get(headOffset, b, off + copied, n);
           copied += n;
           headOffset += n;
           buffered -= n;
@@ -520,11 +557,11 @@ final class MuxStream implements SessionStream {
 
     /**
      * Writes each received payload straight to {@code out} (no copy in between) until the other
-     * end's FIN; the bytes being written count as read once they are out. Each payload's array
+     * end's FIN; the bytes being written count as read once they are out. Each payload's buffer
      * goes back to the pool when {@code out.write} returns: {@code out} must not keep it (a
-     * socket's stream copies it). Not {@code transferTo}: that one is public, for any stream.
+     * socket channel does not).
      */
-    long writeTo(OutputStream out) throws IOException {
+    long writeTo(WritableByteChannel out) throws IOException {
       long total = 0;
       while (true) {
         Frame head;
@@ -542,8 +579,11 @@ final class MuxStream implements SessionStream {
           lock.unlock();
         }
         int n = head.length() - from;
-        out.write(head.payload(), from, n);
-        Payloads.give(head.payload());
+        var bytes = head.payload().limit(head.length()).position(from);
+        while (bytes.hasRemaining()) {
+          out.write(bytes);
+        }
+        Payloads.give(bytes);
         total += n;
         int grant;
         lock.lock();
@@ -624,6 +664,10 @@ final class MuxStream implements SessionStream {
     @Override
     public void write(byte[] b, int off, int len) throws IOException {
       Objects.checkFromIndexSize(off, len, b.length);
+      sendAll(ByteBuffer.wrap(b), off, len);
+    }
+
+    private void sendAll(ByteBuffer b, int off, int len) throws IOException {
       while (len > 0) {
         int n = send(b, off, len, false);
         off += n;
@@ -632,25 +676,25 @@ final class MuxStream implements SessionStream {
     }
 
     /**
-     * Sends the first {@code length} bytes of a {@link Payloads pooled} array: true if the array
+     * Sends the first {@code length} bytes of a {@link Payloads pooled} buffer: true if the buffer
      * went as it is (the session owns it now), false if the credit cut it and its bytes went as
      * copies (the caller keeps it).
      */
-    boolean handOver(byte[] pooled, int length) throws IOException {
+    boolean handOver(ByteBuffer pooled, int length) throws IOException {
       int sent = send(pooled, 0, length, true);
       if (sent == length) {
         return true;
       }
-      write(pooled, sent, length - sent);
+      sendAll(pooled, sent, length - sent);
       return false;
     }
 
     /**
-     * Sends what the credit allows of {@code b[off, off + len)} (waiting for some) as one DATA
-     * frame, and returns how many bytes that was. With {@code whole}, an {@code off} of 0, and all
-     * of it allowed, {@code b} itself is the payload; otherwise a pooled copy.
+     * Sends what the credit allows of the bytes at {@code [off, off + len)} of {@code b} (waiting
+     * for some) as one DATA frame, and returns how many bytes that was. With {@code whole}, an
+     * {@code off} of 0, and all of it allowed, {@code b} itself is the payload; otherwise a pooled copy.
      */
-    private int send(byte[] b, int off, int len, boolean whole) throws IOException {
+    private int send(ByteBuffer b, int off, int len, boolean whole) throws IOException {
       lock.lock();
       try {
         while (sendCredit == 0 && endReason == null && !finSent) {
@@ -663,12 +707,11 @@ final class MuxStream implements SessionStream {
           throw new IOException("the output of stream " + id + " to " + target + " is closed");
         }
         int n = (int) Math.min(Math.min(len, sendCredit), Frame.MAX_PAYLOAD);
-        byte[] payload;
+        ByteBuffer payload;
         if (whole && off == 0 && n == len) {
           payload = b;
         } else {
-          payload = Payloads.take();
-          System.arraycopy(b, off, payload, 0, n);
+          payload = Payloads.take().put(0, b, off, n);
         }
         if (!mux.sendData(id, payload, n)) {
           throw new IOException("stream " + id + " to " + target + ": the session is ending");

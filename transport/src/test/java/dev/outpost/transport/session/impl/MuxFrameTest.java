@@ -31,7 +31,7 @@ class MuxFrameTest {
     var open = reader.read();
     assertEquals(Frame.OPEN, open.type());
     assertEquals(3, open.stream());
-    assertEquals("db:5432", new String(open.payload()));
+    assertEquals("db:5432", new String(open.content(), java.nio.charset.StandardCharsets.UTF_8));
     var data = reader.read();
     assertEquals(0x7fffffff, data.stream());
     assertEquals(Frame.MAX_PAYLOAD, data.length());
