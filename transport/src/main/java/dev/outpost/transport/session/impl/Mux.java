@@ -372,6 +372,10 @@ public abstract class Mux implements Session {
         writer.write(frame);
         if (frame.type() == Frame.DATA) {
           Payloads.give(frame.payload());
+          var stream = streams.get(frame.stream());
+          if (stream != null) {
+            stream.written(frame.length());
+          }
         }
         if (queueEmpty()) {
           writer.flush();

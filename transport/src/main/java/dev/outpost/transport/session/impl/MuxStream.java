@@ -46,6 +46,11 @@ final class MuxStream implements SessionStream {
    * delays on a busy host stretch the credit's way back beyond the measured round trip.
    */
   static final long GROWTH_EPOCH_FLOOR = TimeUnit.MILLISECONDS.toNanos(10);
+  /**
+   * A stream's DATA in the session's queue at most (and one frame more): however large its window,
+   * a busy stream keeps only this much ahead of other streams' frames at this end.
+   */
+  static final int QUEUE_LIMIT = 1024 * 1024;
 
   private final Mux mux;
   private final int id;
@@ -70,6 +75,8 @@ final class MuxStream implements SessionStream {
   private boolean finReceived;
   private boolean finSent;
   private long sendCredit;
+  /** DATA bytes of this stream in the session's queue, not yet written to the connection. */
+  private int queued;
   /** Set once the stream is over: {@link #CLOSED} after both FINs, otherwise why it was reset or refused. */
   private String endReason;
   private Socket attached;
@@ -311,6 +318,19 @@ final class MuxStream implements SessionStream {
     mux.tell(wasOpened ? l -> l.streamClosed(event) : l -> l.streamRefused(event));
   }
 
+  /** The session's writer wrote {@code length} bytes of this stream's DATA to the connection. */
+  void written(int length) {
+    lock.lock();
+    try {
+      queued -= length;
+      if (queued <= QUEUE_LIMIT / 2 && queued + length > QUEUE_LIMIT / 2) {
+        changed.signalAll(); // a sender held back by the limit goes on, once half of it was written
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** The stream leaves the session: its window growth goes back to the session's budget. */
   private void released() {
     mux.streams.remove(id, this);
@@ -490,6 +510,16 @@ final class MuxStream implements SessionStream {
       local.shutdownOutput();
     } catch (IOException e) {
       reset(localName() + " failed: " + e.getMessage());
+    }
+  }
+
+  /** This stream's DATA bytes in the session's queue now (tests). */
+  int queued() {
+    lock.lock();
+    try {
+      return queued;
+    } finally {
+      lock.unlock();
     }
   }
 
@@ -697,7 +727,8 @@ final class MuxStream implements SessionStream {
     private int send(ByteBuffer b, int off, int len, boolean whole) throws IOException {
       lock.lock();
       try {
-        while (sendCredit == 0 && endReason == null && !finSent) {
+        while ((sendCredit == 0 || queued >= QUEUE_LIMIT) && endReason == null && !finSent) {
+          // (held back by the limit, it wakes once half of it was written)
           changed.await();
         }
         if (endReason != null) {
@@ -717,6 +748,7 @@ final class MuxStream implements SessionStream {
           throw new IOException("stream " + id + " to " + target + ": the session is ending");
         }
         sendCredit -= n;
+        queued += n;
         bytesSent += n;
         return n;
       } catch (InterruptedException e) {

@@ -122,6 +122,36 @@ class MuxFlowControlTest {
   }
 
   @Test
+  void aStreamKeepsAtMostItsQueueLimitAheadOfOtherStreamsHoweverMuchCreditItHas() throws Exception {
+    var stream = (MuxStream) openedStream(SessionOptions.DEFAULT_WINDOW, SessionOptions.MAX_WINDOW);
+    raw.window(stream.id(), SessionOptions.MAX_WINDOW); // 32 MiB of credit; the raw end reads nothing for now
+    int total = 2 * SessionOptions.MAX_WINDOW;
+    RawEndThreads.start(() -> {
+      try {
+        stream.output().write(new byte[total]);
+      } catch (IOException e) {
+        // the session ends at the end of the test
+      }
+    });
+
+    // the connection's buffers fill, then the session's queue up to the stream's limit; then its sender waits
+    await().atMost(Duration.ofSeconds(10)).until(() -> stream.queued() >= MuxStream.QUEUE_LIMIT);
+    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+        .until(() -> stream.queued() <= MuxStream.QUEUE_LIMIT + Frame.MAX_PAYLOAD);
+    assertTrue(stream.bytesSent() < total, "the sender waits: " + stream.bytesSent());
+
+    long arrived = 0;
+    Frame frame;
+    while (arrived < total && (frame = raw.next()) != null) {
+      if (frame.type() == Frame.DATA) {
+        arrived += frame.length();
+      }
+    }
+    assertEquals(total, arrived, "once the other end reads, every byte arrives");
+    assertEquals(0, stream.queued());
+  }
+
+  @Test
   void aStreamWhoseConsumerKeepsUpGrowsItsWindowToTheMostAllowed() throws Exception {
     int window = SessionOptions.MIN_WINDOW;
     var stream = (MuxStream) openedStream(window, SessionOptions.DEFAULT_WINDOW);
