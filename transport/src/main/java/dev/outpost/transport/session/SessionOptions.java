@@ -13,7 +13,8 @@ import java.util.Objects;
  *     other end for three intervals
  * @param openTimeout how long {@link OperatorSession#openStream} waits for the device's answer
  * @param connectTimeout how long the device end waits for a target to accept its connection
- * @param window bytes each stream may have in flight towards this end before it consumed them
+ * @param window bytes each stream may have in flight towards this end before it consumed them, at
+ *     first: a stream that the window holds back (not its consumer) gets more, up to {@link #MAX_WINDOW}
  * @param maxStreams streams open at once; the device refuses more
  */
 public record SessionOptions(Duration handshakeTimeout, Duration idleTimeout, Duration keepaliveInterval,
