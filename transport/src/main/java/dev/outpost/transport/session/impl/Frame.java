@@ -72,6 +72,13 @@ record Frame(int type, int stream, ByteBuffer payload, int length) {
     return bytes;
   }
 
+  /** Gives a DATA frame's pooled buffer back once nothing reads it any more; other frames have none. */
+  void release() {
+    if (type == DATA) {
+      Payloads.give(payload);
+    }
+  }
+
   static Frame empty(int type, int stream) {
     return new Frame(type, stream, new byte[0]);
   }

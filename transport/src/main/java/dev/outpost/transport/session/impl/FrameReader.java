@@ -12,6 +12,8 @@ final class FrameReader {
   private final BufferSource source;
   /** Headers and small frames come from here; a payload's bytes beyond it are read straight into its buffer. */
   private final byte[] ahead = new byte[READ_AHEAD];
+  /** The same bytes, for the header's big-endian integers. */
+  private final ByteBuffer aheadView = ByteBuffer.wrap(ahead);
   private int start;
   private int end;
 
@@ -32,8 +34,8 @@ final class FrameReader {
     if (!fill(Frame.HEADER_BYTES)) {
       throw new MuxProtocolException("the connection ended inside a " + Frame.name(type) + " frame header");
     }
-    int stream = intAt(start + 1);
-    long length = intAt(start + 5) & 0xffff_ffffL;
+    int stream = aheadView.getInt(start + 1);
+    long length = aheadView.getInt(start + 5) & 0xffff_ffffL;
     start += Frame.HEADER_BYTES;
     if (stream < 0) {
       throw new MuxProtocolException(Frame.name(type) + " frame for stream " + Integer.toUnsignedString(stream)
@@ -88,11 +90,6 @@ final class FrameReader {
       end += n;
     }
     return true;
-  }
-
-  private int intAt(int index) {
-    return (ahead[index] & 0xff) << 24 | (ahead[index + 1] & 0xff) << 16 | (ahead[index + 2] & 0xff) << 8
-        | ahead[index + 3] & 0xff;
   }
 
   /** Reads and drops everything until the end of the connection (after the session ended). */

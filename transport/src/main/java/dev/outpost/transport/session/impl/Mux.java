@@ -237,8 +237,8 @@ public abstract class Mux implements Session {
             received.add(frame.length());
           }
           stream.onFrame(frame);
-        } else if (frame.type() == Frame.DATA) {
-          Payloads.give(frame.payload()); // the stream ended here: its bytes are dropped
+        } else {
+          frame.release(); // the stream ended here: its bytes are dropped
         }
       }
     }
@@ -370,8 +370,8 @@ public abstract class Mux implements Session {
       Frame frame;
       while ((frame = next()) != null) {
         writer.write(frame);
+        frame.release();
         if (frame.type() == Frame.DATA) {
-          Payloads.give(frame.payload());
           var stream = streams.get(frame.stream());
           if (stream != null) {
             stream.written(frame.length());
@@ -442,16 +442,7 @@ public abstract class Mux implements Session {
 
   /** Takes up to {@code wanted} bytes of the session's window growth budget: what it got (0 once spent). */
   final int takeWindowGrowth(int wanted) {
-    while (true) {
-      int left = windowGrowthLeft.get();
-      int taken = Math.min(left, wanted);
-      if (taken <= 0) {
-        return 0;
-      }
-      if (windowGrowthLeft.compareAndSet(left, left - taken)) {
-        return taken;
-      }
-    }
+    return Math.min(wanted, windowGrowthLeft.getAndUpdate(left -> left - Math.min(left, wanted)));
   }
 
   /** Gives back window growth a stream took, when it ends. */
@@ -491,11 +482,7 @@ public abstract class Mux implements Session {
     queueLock.lock();
     try {
       urgent.clear();
-      ordered.forEach(frame -> {
-        if (frame.type() == Frame.DATA) {
-          Payloads.give(frame.payload());
-        }
-      });
+      ordered.forEach(Frame::release);
       ordered.clear();
       if (tellPeer && helloSeen) {
         urgent.add(new Frame(Frame.RESET, 0, text(reason)));

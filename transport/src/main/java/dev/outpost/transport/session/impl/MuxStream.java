@@ -22,6 +22,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.IntSupplier;
 
 /**
  * One stream of a {@link Mux}. Flow control per stream: the receiver lets the sender have
@@ -129,7 +130,7 @@ final class MuxStream implements SessionStream {
     } finally {
       lock.unlock();
       if (!kept) {
-        Payloads.give(data.payload());
+        data.release();
       }
     }
   }
@@ -301,7 +302,7 @@ final class MuxStream implements SessionStream {
       }
       endReason = reason;
       wasOpened = opened;
-      inbound.forEach(data -> Payloads.give(data.payload()));
+      inbound.forEach(Frame::release);
       inbound.clear();
       buffered = 0;
       toClose = attached;
@@ -471,36 +472,9 @@ final class MuxStream implements SessionStream {
     }
   }
 
-  /**
-   * What reads the local socket into a payload buffer: its channel, in place, if a channel made it;
-   * else its stream, through an array of a frame's size.
-   */
+  /** What reads the local socket into a payload buffer: its channel, in place, if a channel made it; else its stream. */
   private static ReadableByteChannel readable(Socket local) throws IOException {
-    if (local.getChannel() != null) {
-      return local.getChannel();
-    }
-    var in = local.getInputStream();
-    var array = new byte[Frame.MAX_PAYLOAD];
-    return new ReadableByteChannel() {
-      @Override
-      public int read(ByteBuffer dst) throws IOException {
-        int n = in.read(array, 0, Math.min(array.length, dst.remaining()));
-        if (n > 0) {
-          dst.put(array, 0, n);
-        }
-        return n;
-      }
-
-      @Override
-      public boolean isOpen() {
-        return !local.isClosed();
-      }
-
-      @Override
-      public void close() throws IOException {
-        in.close();
-      }
-    };
+    return local.getChannel() != null ? local.getChannel() : Channels.newChannel(local.getInputStream());
   }
 
   /** The other end to the local socket, until the other end ends (half close passed on) or fails. */
@@ -513,34 +487,28 @@ final class MuxStream implements SessionStream {
     }
   }
 
-  /** This stream's DATA bytes in the session's queue now (tests). */
-  int queued() {
+  private int underLock(IntSupplier read) {
     lock.lock();
     try {
-      return queued;
+      return read.getAsInt();
     } finally {
       lock.unlock();
     }
+  }
+
+  /** This stream's DATA bytes in the session's queue now (tests). */
+  int queued() {
+    return underLock(() -> queued);
   }
 
   /** The receive window now (tests). */
   int window() {
-    lock.lock();
-    try {
-      return window;
-    } finally {
-      lock.unlock();
-    }
+    return underLock(() -> window);
   }
 
   /** Buffered bytes not yet read (tests: at most one window). */
   int buffered() {
-    lock.lock();
-    try {
-      return buffered;
-    } finally {
-      lock.unlock();
-    }
+    return underLock(() -> buffered);
   }
 
   private final class In extends InputStream {
@@ -573,7 +541,7 @@ final class MuxStream implements SessionStream {
           buffered -= n;
           if (headOffset == head.length()) {
             inbound.poll();
-            Payloads.give(head.payload());
+            head.release();
             headOffset = 0;
           }
         }
@@ -613,7 +581,7 @@ final class MuxStream implements SessionStream {
         while (bytes.hasRemaining()) {
           out.write(bytes);
         }
-        Payloads.give(bytes);
+        head.release();
         total += n;
         int grant;
         lock.lock();

@@ -65,26 +65,16 @@ class MuxFlowControlTest {
     var stream = openedStream(SessionOptions.DEFAULT_WINDOW, deviceWindow);
     var arrived = new AtomicLong();
     var largestFrame = new AtomicInteger();
-    RawEndThreads.start(() -> {
-      try {
-        Frame frame;
-        while ((frame = raw.next()) != null) {
-          if (frame.type() == Frame.DATA) {
-            arrived.addAndGet(frame.length());
-            largestFrame.accumulateAndGet(frame.length(), Math::max);
-          }
+    RawEndThreads.startQuietly(() -> {
+      Frame frame;
+      while ((frame = raw.next()) != null) {
+        if (frame.type() == Frame.DATA) {
+          arrived.addAndGet(frame.length());
+          largestFrame.accumulateAndGet(frame.length(), Math::max);
         }
-      } catch (IOException e) {
-        // closed at the end of the test
       }
     });
-    RawEndThreads.start(() -> {
-      try {
-        stream.output().write(new byte[1024 * 1024]);
-      } catch (IOException e) {
-        // the session ends at the end of the test
-      }
-    });
+    RawEndThreads.startQuietly(() -> stream.output().write(new byte[1024 * 1024]));
 
     await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(3)).until(() -> arrived.get() == deviceWindow);
     raw.window(stream.id(), 200_000);
@@ -126,13 +116,7 @@ class MuxFlowControlTest {
     var stream = (MuxStream) openedStream(SessionOptions.DEFAULT_WINDOW, SessionOptions.MAX_WINDOW);
     raw.window(stream.id(), SessionOptions.MAX_WINDOW); // 32 MiB of credit; the raw end reads nothing for now
     int total = 2 * SessionOptions.MAX_WINDOW;
-    RawEndThreads.start(() -> {
-      try {
-        stream.output().write(new byte[total]);
-      } catch (IOException e) {
-        // the session ends at the end of the test
-      }
-    });
+    RawEndThreads.startQuietly(() -> stream.output().write(new byte[total]));
 
     // the connection's buffers fill, then the session's queue up to the stream's limit; then its sender waits
     await().atMost(Duration.ofSeconds(10)).until(() -> stream.queued() >= MuxStream.QUEUE_LIMIT);
@@ -157,13 +141,7 @@ class MuxFlowControlTest {
     var stream = (MuxStream) openedStream(window, SessionOptions.DEFAULT_WINDOW);
     // a round trip of a second: every half window read within two of them lets the window grow
     var flow = new RawFlow(stream.id(), window, Duration.ofSeconds(1));
-    RawEndThreads.start(() -> {
-      try {
-        stream.input().transferTo(OutputStream.nullOutputStream());
-      } catch (IOException e) {
-        // the session ends at the end of the test
-      }
-    });
+    RawEndThreads.startQuietly(() -> stream.input().transferTo(OutputStream.nullOutputStream()));
 
     long total = 3L * SessionOptions.MAX_WINDOW;
     flow.send(total);
@@ -185,13 +163,7 @@ class MuxFlowControlTest {
     int window = SessionOptions.MIN_WINDOW;
     var stream = (MuxStream) openedStream(window, SessionOptions.DEFAULT_WINDOW);
     var flow = new RawFlow(stream.id(), window, Duration.ofSeconds(1));
-    RawEndThreads.start(() -> {
-      try {
-        flow.send(40L * window);
-      } catch (IOException e) {
-        // the session ends at the end of the test
-      }
-    });
+    RawEndThreads.startQuietly(() -> flow.send(40L * window));
 
     // the consumer reads half a window only once a whole one waits: it, not the window, holds the stream back
     int reads = 30;
@@ -296,5 +268,21 @@ class MuxFlowControlTest {
       thread.setDaemon(true);
       thread.start();
     }
+
+    /** Starts {@code task}; its I/O failure is the session or the raw end closing at the end of the test. */
+    static void startQuietly(IoTask task) {
+      start(() -> {
+        try {
+          task.run();
+        } catch (IOException e) {
+          // closed at the end of the test
+        }
+      });
+    }
+  }
+
+  /** Work for a helper thread that may fail with an I/O error. */
+  interface IoTask {
+    void run() throws IOException;
   }
 }
